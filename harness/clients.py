@@ -1,0 +1,163 @@
+"""Scripted chat clients: log in over HTTP like a browser, then hold one WebSocket
+whose every frame is kept, time-stamped, in an inbox that tests can wait on.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import requests
+import websocket
+
+CONNECT_TIMEOUT = 10.0
+HTTP_TIMEOUT = 10.0
+LOGIN_PATH = "/accounts/login/"
+PASSWORD = "secret"
+
+
+class ClientError(Exception):
+    """A client could not log in, connect or send."""
+
+
+@dataclass(frozen=True)
+class Frame:
+    text: str
+    at: float  # time.monotonic() when the reader thread got it
+
+
+class Inbox:
+    """Frames received by one client, in order, with a condition to wait on."""
+
+    def __init__(self) -> None:
+        self._frames: list[Frame] = []
+        self._cond = threading.Condition()
+        self.closed_reason: str | None = None
+
+    def add(self, frame: Frame) -> None:
+        with self._cond:
+            self._frames.append(frame)
+            self._cond.notify_all()
+
+    def close(self, reason: str) -> None:
+        with self._cond:
+            self.closed_reason = reason
+            self._cond.notify_all()
+
+    def snapshot(self) -> list[Frame]:
+        with self._cond:
+            return list(self._frames)
+
+    def wait_for(self, predicate: Callable[[list[Frame]], bool], timeout: float) -> bool:
+        """True once ``predicate(frames)`` holds; False at the timeout or on close."""
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while not predicate(self._frames):
+                remaining = deadline - time.monotonic()
+                if remaining <= 0 or self.closed_reason is not None:
+                    return predicate(self._frames)
+                self._cond.wait(remaining)
+            return True
+
+
+def ws_url(base_url: str, path: str) -> str:
+    return "ws" + base_url[len("http"):] + path
+
+
+class ChatClient:
+    """One user: a logged-in HTTP session and (once connected) one WebSocket."""
+
+    def __init__(self, base_url: str, username: str, ignore: frozenset[str] = frozenset()) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.username = username
+        self.http = requests.Session()
+        self.inbox = Inbox()
+        self._ignore = ignore  # heartbeats and other frames that are not messages
+        self._ws: websocket.WebSocket | None = None
+        self._reader: threading.Thread | None = None
+
+    # HTTP ----------------------------------------------------------------
+    def login(self, password: str = PASSWORD) -> None:
+        url = self.base_url + LOGIN_PATH
+        try:
+            page = self.http.get(url, timeout=HTTP_TIMEOUT)
+            token = self.http.cookies.get("csrftoken", "")
+            answer = self.http.post(
+                url,
+                data={"username": self.username, "password": password, "csrfmiddlewaretoken": token, "next": "/"},
+                headers={"Referer": url},
+                timeout=HTTP_TIMEOUT,
+                allow_redirects=False,
+            )
+        except requests.RequestException as exc:
+            raise ClientError(f"{self.username}: login request failed: {exc}") from exc
+        if page.status_code != 200 or answer.status_code != 302 or "sessionid" not in self.http.cookies:
+            raise ClientError(
+                f"{self.username}: login failed (GET {page.status_code}, POST {answer.status_code})"
+            )
+
+    def post(self, path: str, data: dict[str, str]) -> requests.Response:
+        token = self.http.cookies.get("csrftoken", "")
+        try:
+            response = self.http.post(
+                self.base_url + path,
+                data=data,
+                headers={"X-CSRFToken": token, "Referer": self.base_url + "/"},
+                timeout=HTTP_TIMEOUT,
+            )
+        except requests.RequestException as exc:
+            raise ClientError(f"{self.username}: POST {path} failed: {exc}") from exc
+        if response.status_code != 200:
+            raise ClientError(f"{self.username}: POST {path} answered {response.status_code}")
+        return response
+
+    def cookie_header(self) -> str:
+        return "; ".join(f"{name}={value}" for name, value in self.http.cookies.items())
+
+    # WebSocket -----------------------------------------------------------
+    def connect(self, path: str) -> None:
+        try:
+            self._ws = websocket.create_connection(
+                ws_url(self.base_url, path), cookie=self.cookie_header(), timeout=CONNECT_TIMEOUT
+            )
+        except (websocket.WebSocketException, OSError) as exc:
+            raise ClientError(f"{self.username}: WebSocket connect to {path} failed: {exc}") from exc
+        self._ws.settimeout(None)  # the reader blocks; close() unblocks it
+        self._reader = threading.Thread(target=self._read, name=f"ws-{self.username}", daemon=True)
+        self._reader.start()
+
+    def _read(self) -> None:
+        assert self._ws is not None
+        try:
+            while True:
+                text = self._ws.recv()
+                if isinstance(text, bytes):
+                    text = text.decode("utf-8", errors="replace")
+                if not text:  # close frame
+                    break
+                if text not in self._ignore:
+                    self.inbox.add(Frame(text, time.monotonic()))
+        except (websocket.WebSocketException, OSError) as exc:
+            self.inbox.close(f"connection lost: {exc}")
+            return
+        self.inbox.close("closed by server")
+
+    def send(self, text: str) -> None:
+        if self._ws is None:
+            raise ClientError(f"{self.username}: not connected")
+        try:
+            self._ws.send(text)
+        except (websocket.WebSocketException, OSError) as exc:
+            raise ClientError(f"{self.username}: send failed: {exc}") from exc
+
+    def close(self) -> None:
+        if self._ws is not None:
+            try:
+                self._ws.close(timeout=2)
+            except (websocket.WebSocketException, OSError):
+                pass
+        if self._reader is not None:
+            self._reader.join(timeout=3)
+        self.http.close()

@@ -1,0 +1,152 @@
+"""The compatibility matrix: env names, what each env installs, and the labels.
+
+This is the one place that knows which stack versions exist and what they pin.
+tox.ini lists the same env names (a test keeps the two in sync).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+ENV_NAME = re.compile(
+    r"^py(?P<py_major>\d)(?P<py_minor>\d+)"
+    r"-django(?P<dj_major>\d)(?P<dj_minor>\d+)"
+    r"-(?P<family>[a-z][a-z0-9]*?)(?P<release>\d+)$"
+)
+
+
+class BadEnvName(ValueError):
+    """An env name that does not follow py<XY>-django<XY>-<stack><major>."""
+
+
+@dataclass(frozen=True)
+class StackRelease:
+    """One major release line of a WebSocket stack and what it pins."""
+
+    family: str  # "ws4redis" or "channels": picks the chat server and client protocol
+    package: str
+    version: str
+    servers: tuple[str, ...]
+    # Pins of the stack's own dependencies that the matrix relies on, keyed by
+    # the oldest Python they apply to (the newest matching key wins).
+    support_pins: tuple[tuple[tuple[int, int], tuple[str, ...]], ...] = ()
+
+    def pins_for(self, python: tuple[int, int]) -> tuple[str, ...]:
+        chosen: tuple[str, ...] = ()
+        for since, pins in self.support_pins:
+            if python >= since:
+                chosen = pins
+        return chosen
+
+
+WS4REDIS_SERVERS = ("runserver", "uwsgi")
+
+STACK_RELEASES: dict[str, StackRelease] = {
+    "ws4redis04": StackRelease(
+        "ws4redis",
+        "django-websocket-redis",
+        "0.4.6",
+        WS4REDIS_SERVERS,
+        # The 2016 seed ran redis-py 2.10; uWSGI 2.0.31 still builds on 2.7.
+        (((2, 7), ("redis==2.10.6", "uWSGI==2.0.31", "gevent")),),
+    ),
+    "ws4redis05": StackRelease(
+        "ws4redis",
+        "django-websocket-redis",
+        "0.5.2",
+        WS4REDIS_SERVERS,
+        (((2, 7), ("redis<3.6", "uWSGI==2.0.31", "gevent")),),
+    ),
+    "ws4redis06": StackRelease(
+        "ws4redis",
+        "django-websocket-redis",
+        "0.6.0",
+        WS4REDIS_SERVERS,
+        (((2, 7), ("redis<4", "uWSGI==2.0.31", "gevent")),),
+    ),
+}
+
+
+@dataclass(frozen=True)
+class EnvSpec:
+    """Everything an env name says: interpreter, Django line and stack release."""
+
+    name: str
+    python: tuple[int, int]
+    django: tuple[int, int]
+    release_key: str
+
+    @property
+    def stack(self) -> StackRelease:
+        return STACK_RELEASES[self.release_key]
+
+    @property
+    def python_version(self) -> str:
+        return "%d.%d" % self.python
+
+    @property
+    def django_version(self) -> str:
+        return "%d.%d" % self.django
+
+    @property
+    def servers(self) -> tuple[str, ...]:
+        return self.stack.servers
+
+    def requirements(self) -> list[str]:
+        major, minor = self.django
+        django_pin = f"Django>={major}.{minor},<{major}.{minor + 1}"
+        stack_pin = f"{self.stack.package}=={self.stack.version}"
+        return [django_pin, stack_pin, *self.stack.pins_for(self.python)]
+
+
+def parse_env_name(name: str) -> EnvSpec:
+    match = ENV_NAME.match(name)
+    if not match:
+        raise BadEnvName(
+            f"bad env name {name!r}: expected py<XY>-django<XY>-<stack><major>, "
+            "e.g. py27-django18-ws4redis04 (see `tox -l`)"
+        )
+    release_key = match["family"] + match["release"]
+    if release_key not in STACK_RELEASES:
+        known = ", ".join(sorted(STACK_RELEASES))
+        raise BadEnvName(f"unknown stack release {release_key!r} in {name!r}: known are {known}")
+    return EnvSpec(
+        name=name,
+        python=(int(match["py_major"]), int(match["py_minor"])),
+        django=(int(match["dj_major"]), int(match["dj_minor"])),
+        release_key=release_key,
+    )
+
+
+# Labels select groups of envs (tox -m LABEL).  The seed rows repeat the 2016
+# report, including the interpreters it had and we do not (reported as such).
+LABELS: dict[str, tuple[str, ...]] = {
+    "seed": (
+        "py27-django18-ws4redis04",
+        "py27-django19-ws4redis04",
+        "py32-django18-ws4redis04",
+        "py33-django18-ws4redis04",
+        "py34-django18-ws4redis04",
+        "py34-django19-ws4redis04",
+        "py35-django18-ws4redis04",
+        "py35-django19-ws4redis04",
+    ),
+    "ws4redis": (
+        "py36-django111-ws4redis05",
+        "py37-django22-ws4redis06",
+        "py311-django22-ws4redis06",
+        "py311-django42-ws4redis06",
+        "py312-django52-ws4redis06",
+    ),
+}
+# What README line 1 runs: the seed rows plus one modern ws4redis env.
+LABELS["main"] = LABELS["seed"] + ("py37-django22-ws4redis06",)
+
+
+def all_env_names() -> list[str]:
+    seen: dict[str, None] = {}
+    for names in LABELS.values():
+        for name in names:
+            seen.setdefault(name, None)
+    return list(seen)

@@ -1,0 +1,160 @@
+"""Child processes the harness owns: started in their own process group, logged
+to a file, waited on with a deadline, and stopped by escalating INT, TERM, KILL.
+
+Every live process is registered so that a Ctrl-C or a crash in the driver can
+still stop all of them (see ``stop_all``).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import threading
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+_LIVE: set[ManagedProcess] = set()
+_LIVE_LOCK = threading.Lock()
+
+STOP_STEPS: tuple[tuple[signal.Signals, float], ...] = (
+    (signal.SIGINT, 3.0),
+    (signal.SIGTERM, 3.0),
+    (signal.SIGKILL, 3.0),
+)
+
+
+class StepTimeout(Exception):
+    """A bounded step (install, migrate, start-up) ran past its deadline."""
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a finished command left behind."""
+
+    cmd: tuple[str, ...]
+    returncode: int | None  # None: killed at its timeout
+    output: str
+    seconds: float
+
+    @property
+    def ok(self) -> bool:
+        return self.returncode == 0
+
+    def last_lines(self, count: int = 20) -> str:
+        return "\n".join(self.output.rstrip().splitlines()[-count:])
+
+
+class ManagedProcess:
+    """A long-running child (Redis, a chat server) whose output goes to ``log_path``."""
+
+    def __init__(
+        self,
+        cmd: Sequence[str],
+        log_path: Path,
+        *,
+        cwd: Path | None = None,
+        env: Mapping[str, str] | None = None,
+    ) -> None:
+        self.cmd = tuple(str(part) for part in cmd)
+        self.log_path = log_path
+        log_path.parent.mkdir(parents=True, exist_ok=True)
+        self._log = open(log_path, "wb")
+        self.popen = subprocess.Popen(
+            self.cmd,
+            cwd=cwd,
+            env=dict(env) if env is not None else None,
+            stdin=subprocess.DEVNULL,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # own process group: we can signal the whole tree
+        )
+        with _LIVE_LOCK:
+            _LIVE.add(self)
+
+    @property
+    def pid(self) -> int:
+        return self.popen.pid
+
+    def alive(self) -> bool:
+        return self.popen.poll() is None
+
+    def log_text(self) -> str:
+        if not self._log.closed:
+            self._log.flush()
+        return self.log_path.read_text(encoding="utf-8", errors="replace")
+
+    def last_log_lines(self, count: int = 20) -> str:
+        return "\n".join(self.log_text().rstrip().splitlines()[-count:])
+
+    def stop(self) -> int | None:
+        """Stop the whole process group, escalating; always reaps and closes the log."""
+        try:
+            for sig, grace in STOP_STEPS:
+                if self._group_gone():
+                    break
+                self._signal_group(sig)
+                self._wait_group(grace)
+            return self.popen.poll()
+        finally:
+            self._log.close()
+            with _LIVE_LOCK:
+                _LIVE.discard(self)
+
+    def _signal_group(self, sig: signal.Signals) -> None:
+        try:
+            os.killpg(self.popen.pid, sig)
+        except ProcessLookupError:
+            pass
+
+    def _group_gone(self) -> bool:
+        self.popen.poll()
+        try:
+            os.killpg(self.popen.pid, 0)
+        except ProcessLookupError:
+            return True
+        except PermissionError:
+            return False
+        return False
+
+    def _wait_group(self, grace: float) -> None:
+        deadline = time.monotonic() + grace
+        while time.monotonic() < deadline:
+            if self._group_gone():
+                return
+            time.sleep(0.05)
+
+
+def stop_all() -> None:
+    """Stop every process still registered (used on Ctrl-C and at exit)."""
+    with _LIVE_LOCK:
+        live = list(_LIVE)
+    for process in live:
+        process.stop()
+
+
+def run_command(
+    cmd: Sequence[str],
+    *,
+    timeout: float,
+    log_path: Path,
+    cwd: Path | None = None,
+    env: Mapping[str, str] | None = None,
+) -> Outcome:
+    """Run a command to completion within ``timeout`` seconds, output kept in ``log_path``.
+
+    A command still running at its timeout is stopped like a server (its whole
+    process group) and reported with ``returncode=None``.
+    """
+    start = time.monotonic()
+    process = ManagedProcess(cmd, log_path, cwd=cwd, env=env)
+    try:
+        returncode: int | None = process.popen.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        returncode = None
+    finally:
+        process.stop()
+    output = log_path.read_text(encoding="utf-8", errors="replace")
+    return Outcome(process.cmd, returncode, output, time.monotonic() - start)

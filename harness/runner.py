@@ -1,0 +1,171 @@
+"""Run one env end to end: interpreter, SUT venv, Redis, each server mode, the
+pytest scenarios against it, and the results file.
+
+Whatever happens (install error, crash at start, Ctrl-C) the results file is
+written and every child process is stopped.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import secrets
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from harness import results
+from harness.chatserver import ChatConfig, SetupError, fresh_copy, prepare_database, running_server
+from harness.interpreters import find_interpreter
+from harness.matrix import EnvSpec
+from harness.procs import stop_all
+from harness.redis_server import RedisUnavailable, private_redis
+from harness.scenario_plugin import Collector
+from harness.stacks import stack_for
+from harness.stacks.base import ROOT
+from harness.sutenv import InstallError, build_sut_env
+
+SCENARIOS_DIR = ROOT / "scenarios"
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    results_dir: Path
+    work_root: Path
+    settings_module: str = "chatserver.settings"
+    extra_pythonpath: tuple[Path, ...] = ()
+    servers: tuple[str, ...] = ()  # empty: every server mode of the env
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+
+
+def run_scenarios(base_url: str, family: str, server: str, log_dir: Path) -> Collector:
+    """Run the pytest scenarios in-process against a live server."""
+    collector = Collector()
+    args = [
+        str(SCENARIOS_DIR), "-q", "-p", "no:cacheprovider", "--rootdir", str(SCENARIOS_DIR),
+        "-o", "console_output_style=classic", "--chat-url", base_url, "--chat-stack", family,
+        "--chat-server", server, f"--junitxml={log_dir / f'scenarios-{server}.xml'}",
+    ]
+    pytest.main(args, plugins=[collector])
+    return collector
+
+
+def _server_verdict(server: dict[str, Any], cells: list[dict[str, Any]], errors: list[str]) -> str | None:
+    """None when the server mode passed, else the reason it did not."""
+    if not server["started"]:
+        return f"{server['name']}: web server does not work: {server['error']}"
+    if errors:
+        return f"{server['name']}: scenarios could not run: {errors[0]}"
+    bad = [c for c in cells if not c["ok"]]
+    if not cells:
+        return f"{server['name']}: no delivery cell was observed"
+    if bad:
+        first = bad[0]
+        return (f"{server['name']}: {len(bad)}/{len(cells)} delivery cells failed, first "
+                f"{first['kind']} {first['sender']}->{first['target']}: {first['detail']}")
+    return None
+
+
+def run_env(spec: EnvSpec, options: RunOptions) -> dict[str, Any]:
+    result = results.new_result(spec.name, spec.python_version, spec.django_version,
+                                spec.stack.package, spec.stack.version)
+    result["started_at"] = _now()
+    try:
+        _run(spec, options, result)
+    except KeyboardInterrupt:
+        result["status"], result["reason"] = "error", "interrupted (Ctrl-C)"
+        raise
+    except Exception as exc:  # a harness bug must still leave a results file
+        result["status"], result["reason"] = "error", f"harness error: {type(exc).__name__}: {exc}"
+    finally:
+        stop_all()
+        result["finished_at"] = _now()
+        results.save(result, options.results_dir)
+    return result
+
+
+def _run(spec: EnvSpec, options: RunOptions, result: dict[str, Any]) -> None:
+    timings: dict[str, float] = result["timings"]
+    interpreter = find_interpreter(spec.python_version)
+    if interpreter is None:
+        result["status"] = "not-tested"
+        result["reason"] = f"not tested: interpreter not available (python{spec.python_version} not found)"
+        return
+    work_dir = options.work_root / spec.name
+    log_dir = work_dir / "logs"
+    log_dir.mkdir(parents=True, exist_ok=True)
+
+    started = time.monotonic()
+    try:
+        sut = build_sut_env(work_dir / "venv", interpreter, spec.requirements(), log_dir)
+    except InstallError as exc:
+        timings["install"] = round(time.monotonic() - started, 2)
+        result["python"] = interpreter.version
+        result["status"], result["reason"] = "fail", f"install failed: {exc.key_line}"
+        return
+    timings["install"] = round(time.monotonic() - started, 2)
+    result["python"] = interpreter.version
+    result["django"] = sut.packages.get("Django", spec.django_version)
+    result["stack"]["version"] = sut.packages.get(spec.stack.package, spec.stack.version)
+    result["stack"]["packages"] = sut.packages
+    result["venv_reused"] = sut.reused
+
+    stack = stack_for(spec.stack.family)
+    try:
+        with private_redis(work_dir) as redis_endpoint:
+            result["redis"] = redis_endpoint.as_result()
+            config = ChatConfig(stack, options.settings_module, redis_endpoint,
+                                key_prefix=f"h-{spec.name}-{secrets.token_hex(3)}",
+                                extra_pythonpath=options.extra_pythonpath)
+            template_db = work_dir / "template.sqlite3"
+            try:
+                timings["migrate"] = round(prepare_database(config, sut, template_db, log_dir), 2)
+            except SetupError as exc:
+                result["status"], result["reason"] = "fail", str(exc)
+                return
+            _run_servers(spec, options, config, sut, template_db, work_dir, result)
+    except RedisUnavailable as exc:
+        result["status"], result["reason"] = "error", f"redis: {exc}"
+
+
+def _run_servers(spec: EnvSpec, options: RunOptions, config: ChatConfig, sut: Any,
+                 template_db: Path, work_dir: Path, result: dict[str, Any]) -> None:
+    timings: dict[str, float] = result["timings"]
+    log_dir = work_dir / "logs"
+    reasons: list[str] = []
+    for server in options.servers or spec.servers:
+        db = fresh_copy(template_db, work_dir / f"chat-{server}.sqlite3")
+        start = time.monotonic()
+        with running_server(config, sut, server, db, log_dir) as (record, base_url):
+            timings[f"start_{server}"] = round(time.monotonic() - start, 2)
+            collector = Collector()
+            if record.started:
+                began = time.monotonic()
+                collector = run_scenarios(base_url, config.stack.family, server, log_dir)
+                timings[f"scenarios_{server}"] = round(time.monotonic() - began, 2)
+        server_entry = record.as_dict()
+        server_entry["scenario_errors"] = collector.errors
+        result["servers"].append(server_entry)
+        cells = [cell.as_dict() for cell in collector.deliveries]
+        result["deliveries"] += cells
+        result["checks"] += collector.checks
+        verdict = _server_verdict(server_entry, cells, collector.errors)
+        if verdict:
+            reasons.append(verdict)
+    timings["start"] = round(sum(v for k, v in timings.items() if k.startswith("start_")), 2)
+    timings["scenarios"] = round(sum(v for k, v in timings.items() if k.startswith("scenarios_")), 2)
+    failed_checks = [c for c in result["checks"] if not c["ok"]]
+    for check in failed_checks:
+        reasons.append(f"{check['server']}: check {check['name']} failed: {check['detail']}")
+    result["status"] = "fail" if reasons else "pass"
+    result["reason"] = "; ".join(reasons) if reasons else ""
+
+
+def default_work_root() -> Path:
+    return Path(os.environ.get("HARNESS_WORK_ROOT", ROOT / ".harness"))

@@ -1,0 +1,39 @@
+"""The bridge between the pytest scenarios and the results file.
+
+The runner runs pytest in-process with a ``Collector`` registered; scenarios
+hand it what they observed (through the ``record_delivery`` and
+``record_check`` fixtures).  Run on their own, the scenarios still assert.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pytest
+
+from harness.delivery import DeliveryResult
+
+COLLECTOR_KEY = pytest.StashKey["Collector"]()
+
+
+@dataclass
+class Collector:
+    deliveries: list[DeliveryResult] = field(default_factory=list)
+    checks: list[dict[str, object]] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)  # setup errors (a client could not log in, ...)
+
+    def pytest_configure(self, config: pytest.Config) -> None:
+        config.stash[COLLECTOR_KEY] = self
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[None]):  # noqa: ANN201
+        report = yield
+        if report.when == "setup" and report.failed:
+            line = str(call.excinfo.value) if call.excinfo else report.longreprtext.splitlines()[-1]
+            if line not in self.errors:
+                self.errors.append(line)
+        return report
+
+
+def collector_of(config: pytest.Config) -> Collector | None:
+    return config.stash.get(COLLECTOR_KEY, None)

@@ -1,0 +1,15 @@
+"""Stack adapters: what differs between ws4redis and Channels for the driver."""
+
+from __future__ import annotations
+
+from harness.stacks.base import Stack
+from harness.stacks.ws4redis import Ws4redisStack
+
+STACKS: dict[str, Stack] = {stack.family: stack for stack in (Ws4redisStack(),)}
+
+
+def stack_for(family: str) -> Stack:
+    try:
+        return STACKS[family]
+    except KeyError:
+        raise ValueError(f"unknown stack family {family!r}: known are {', '.join(sorted(STACKS))}") from None

@@ -1,0 +1,60 @@
+"""django-websocket-redis: broadcast over the socket, user and group messages by
+HTTP POST to views that call ws4redis's RedisPublisher (as the upstream example).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from harness.clients import ChatClient
+from harness.stacks.base import ROOT, Protocol, ServerLaunch, Stack
+
+HEARTBEAT = "--heartbeat--"  # WS4REDIS_HEARTBEAT in chatservers/ws4redis settings
+SUBSCRIPTIONS = "subscribe-broadcast&publish-broadcast&subscribe-user&subscribe-group&echo"
+
+
+class Ws4redisProtocol(Protocol):
+    heartbeats = frozenset({HEARTBEAT})
+
+    def __init__(self, facility: str) -> None:
+        self.facility = facility
+
+    def socket_path(self) -> str:
+        # "echo": ws4redis otherwise withholds a sender's own message from its socket.
+        return f"/ws/{self.facility}?{SUBSCRIPTIONS}"
+
+    def send_broadcast(self, sender: ChatClient, text: str) -> None:
+        sender.send(text)
+
+    def send_user(self, sender: ChatClient, target: str, text: str) -> None:
+        sender.post("/userchat/", {"user": target, "message": text, "facility": self.facility})
+
+    def send_group(self, sender: ChatClient, group: str, text: str) -> None:
+        sender.post("/groupchat/", {"group": group, "message": text, "facility": self.facility})
+
+
+class Ws4redisStack(Stack):
+    family = "ws4redis"
+    project_dir = ROOT / "chatservers" / "ws4redis"
+
+    def launch(self, server: str, python: Path, bin_dir: Path, port: int) -> ServerLaunch:
+        address = f"127.0.0.1:{port}"
+        if server == "runserver":
+            # ws4redis.django_runserver patches runserver to speak WebSocket.
+            cmd = [str(python), "manage.py", "runserver", address, "--noreload"]
+        elif server == "uwsgi":
+            cmd = [
+                str(bin_dir / "uwsgi"), "--http", address, "--http-websockets", "--gevent", "100",
+                "--module", "chatserver.wsgi:application", "--home", str(bin_dir.parent),
+                "--chdir", str(self.project_dir), "--need-app", "--die-on-term", "--master",
+                "--processes", "1", "--disable-logging",
+            ]
+        else:
+            raise ValueError(f"ws4redis has no server mode {server!r} (runserver, uwsgi)")
+        return ServerLaunch(server, cmd, {})
+
+    def protocol(self, session_tag: str) -> Ws4redisProtocol:
+        return Ws4redisProtocol(facility=f"chat-{session_tag}")
+
+    def probe_socket_path(self) -> str:
+        return "/ws/probe?subscribe-broadcast"

@@ -1,0 +1,142 @@
+"""Build the system-under-test venv: the interpreter under test, Django, the stack
+and its servers.  uv for Python 3.6+; for 2.7 (which uv refuses) a virtualenv
+older than 20.22 run through ``uv tool run``, then the venv's own pip.
+
+A venv whose recipe (interpreter + requirements) has not changed is reused,
+which is what makes a warm re-run fast.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import shutil
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from harness.interpreters import Interpreter
+from harness.procs import run_command
+
+CREATE_TIMEOUT = 180.0
+INSTALL_TIMEOUT = 1200.0  # uWSGI and gevent may compile from source
+RECIPE_FILE = ".harness-recipe.json"
+
+# Lines that name why an install failed, best first.
+_KEY_ERROR_PATTERNS = (
+    r"No solution found.*",
+    r"Because .* (?:we can conclude|is unsatisfiable).*",
+    r"ERROR: (?:Could not find|No matching distribution|Cannot install|ResolutionImpossible).*",
+    r".*\berror: .*",
+    r"ERROR: .*",
+    r".*Error: .*",
+)
+
+
+class InstallError(Exception):
+    """The stack could not be installed; ``key_line`` says why, ``log`` has the rest."""
+
+    def __init__(self, key_line: str, log: str) -> None:
+        super().__init__(key_line)
+        self.key_line = key_line
+        self.log = log
+
+
+@dataclass(frozen=True)
+class SutEnv:
+    venv: Path
+    interpreter: Interpreter
+    packages: dict[str, str]
+    reused: bool
+
+    @property
+    def python(self) -> Path:
+        return self.venv / "bin" / "python"
+
+    @property
+    def bin_dir(self) -> Path:
+        return self.venv / "bin"
+
+
+def key_error_line(output: str) -> str:
+    """The most telling line of a failed install's output."""
+    lines = [line.strip() for line in output.splitlines() if line.strip()]
+    for pattern in _KEY_ERROR_PATTERNS:
+        for line in lines:
+            if re.fullmatch(pattern, line) and "DEPRECATION" not in line:
+                return line[:300]
+    return lines[-1][:300] if lines else "install failed with no output"
+
+
+def _uv() -> str:
+    found = shutil.which("uv") or str(Path(sys.executable).parent / "uv")
+    if not Path(found).exists():
+        raise InstallError("uv not found: install the harness with its dependencies (pip install -e .)", "")
+    return found
+
+
+def _recipe(interpreter: Interpreter, requirements: list[str]) -> dict[str, object]:
+    return {"python": str(interpreter.path), "version": interpreter.version, "requirements": requirements}
+
+
+def _recipe_matches(venv: Path, recipe: dict[str, object]) -> bool:
+    marker = venv / RECIPE_FILE
+    if not marker.is_file() or not (venv / "bin" / "python").exists():
+        return False
+    try:
+        return json.loads(marker.read_text()) == recipe
+    except ValueError:
+        return False
+
+
+def _create_and_install(venv: Path, interpreter: Interpreter, requirements: list[str], log_dir: Path) -> None:
+    uv = _uv()
+    python2 = interpreter.version.startswith("2.")
+    if python2:
+        create = [uv, "tool", "run", "--from", "virtualenv<20.22", "virtualenv", "--no-periodic-update",
+                  "-p", str(interpreter.path), str(venv)]
+        install = [str(venv / "bin" / "pip"), "install", "--no-input", "--disable-pip-version-check", *requirements]
+    else:
+        create = [uv, "venv", "--no-project", "--python", str(interpreter.path), str(venv)]
+        install = [uv, "pip", "install", "--python", str(venv / "bin" / "python"), *requirements]
+    for step, cmd, timeout in (("create", create, CREATE_TIMEOUT), ("install", install, INSTALL_TIMEOUT)):
+        outcome = run_command(cmd, timeout=timeout, log_path=log_dir / f"venv-{step}.log")
+        if outcome.returncode is None:
+            raise InstallError(f"{step} step timed out after {timeout:.0f} s", outcome.output)
+        if not outcome.ok:
+            raise InstallError(key_error_line(outcome.output), outcome.output)
+
+
+def installed_packages(venv: Path, log_dir: Path) -> dict[str, str]:
+    """Name -> version of every distribution in the venv (works on 2.7 and 3.x)."""
+    script = (
+        "import json, sys\n"
+        "try:\n"
+        "    from importlib.metadata import distributions\n"
+        "    pairs = [(d.metadata['Name'], d.version) for d in distributions()]\n"
+        "except ImportError:\n"
+        "    import pkg_resources\n"
+        "    pairs = [(d.project_name, d.version) for d in pkg_resources.working_set]\n"
+        "sys.stdout.write(json.dumps(dict(pairs)))\n"
+    )
+    outcome = run_command([str(venv / "bin" / "python"), "-c", script], timeout=60,
+                          log_path=log_dir / "packages.log")
+    try:
+        data = json.loads(outcome.output.strip().splitlines()[-1])
+    except (ValueError, IndexError):
+        return {}
+    return dict(sorted((str(k), str(v)) for k, v in data.items() if k))
+
+
+def build_sut_env(
+    venv: Path, interpreter: Interpreter, requirements: list[str], log_dir: Path
+) -> SutEnv:
+    recipe = _recipe(interpreter, requirements)
+    reused = _recipe_matches(venv, recipe)
+    if not reused:
+        shutil.rmtree(venv, ignore_errors=True)
+        venv.parent.mkdir(parents=True, exist_ok=True)
+        _create_and_install(venv, interpreter, requirements, log_dir)
+        (venv / RECIPE_FILE).write_text(json.dumps(recipe))
+    return SutEnv(venv, interpreter, installed_packages(venv, log_dir), reused)
