@@ -120,13 +120,15 @@ def installed_packages(venv: Path, log_dir: Path) -> dict[str, str]:
         "    pairs = [(d.project_name, d.version) for d in pkg_resources.working_set]\n"
         "sys.stdout.write(json.dumps(dict(pairs)))\n"
     )
+    # cwd=venv: "" on sys.path must not pick up a project's egg-info.
     outcome = run_command([str(venv / "bin" / "python"), "-c", script], timeout=60,
-                          log_path=log_dir / "packages.log")
+                          cwd=venv, log_path=log_dir / "packages.log")
     try:
         data = json.loads(outcome.output.strip().splitlines()[-1])
     except (ValueError, IndexError):
         return {}
-    return dict(sorted((str(k), str(v)) for k, v in data.items() if k))
+    stdlib = {"Python", "wsgiref"}  # egg-infos that Python 2.7's stdlib ships
+    return dict(sorted((str(k), str(v)) for k, v in data.items() if k and k not in stdlib))
 
 
 def build_sut_env(
