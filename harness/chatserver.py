@@ -27,6 +27,7 @@ from harness.sutenv import SutEnv
 STARTUP_TIMEOUT = 60.0
 MIGRATE_TIMEOUT = 180.0
 LOG_EXCERPT_LINES = 40
+LOG_TAIL_LINES = 25
 FIXTURES = ROOT / "fixtures" / "users.json"
 
 # "path.py:12: RemovedInDjango110Warning: message" as printed by the warnings module.
@@ -74,6 +75,7 @@ class ServerStart:
     started: bool = False
     startup_seconds: float | None = None
     log_excerpt: str = ""
+    log_tail: str = ""  # the end of the log: where crashes and tracebacks are
     warnings: list[str] = field(default_factory=list)
     error: str | None = None
     http_status: int | None = None
@@ -90,8 +92,11 @@ def prepare_database(config: ChatConfig, sut: SutEnv, db_path: Path, log_dir: Pa
     started = time.monotonic()
     for step, args in (("migrate", ["migrate", "--noinput"]), ("loaddata", ["loaddata", str(FIXTURES)])):
         outcome = run_command(
-            [str(sut.python), "manage.py", *args], timeout=MIGRATE_TIMEOUT, cwd=config.stack.project_dir,
-            env=env, log_path=log_dir / f"{step}.log",
+            [str(sut.python), "manage.py", *args],
+            timeout=MIGRATE_TIMEOUT,
+            cwd=config.stack.project_dir,
+            env=env,
+            log_path=log_dir / f"{step}.log",
         )
         if not outcome.ok:
             reason = "timed out" if outcome.returncode is None else last_error_line(outcome.output)
@@ -155,7 +160,9 @@ def running_server(
     finally:
         process.stop()
         log = process.log_text()
-        record.log_excerpt = "\n".join(log.splitlines()[:LOG_EXCERPT_LINES])
+        lines = log.splitlines()
+        record.log_excerpt = "\n".join(lines[:LOG_EXCERPT_LINES])
+        record.log_tail = "\n".join(lines[LOG_EXCERPT_LINES:][-LOG_TAIL_LINES:])
         record.warnings = django_warnings(log)
 
 

@@ -41,8 +41,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     for spec in specs:
         unknown = [s for s in options.servers if s not in spec.servers]
         if unknown:
-            print(f"harness run: {spec.name} has no server {unknown[0]!r}; its servers are "
-                  f"{', '.join(spec.servers)}", file=sys.stderr)
+            print(
+                f"harness run: {spec.name} has no server {unknown[0]!r}; its servers are {', '.join(spec.servers)}",
+                file=sys.stderr,
+            )
             return 2
     signal.signal(signal.SIGTERM, _sigterm_as_interrupt)
     worst = 0
@@ -78,8 +80,12 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--work-root", help="where venvs and logs go (default .harness/ or $HARNESS_WORK_ROOT)")
     run.add_argument("--server", action="append", default=[], help="only this server mode (repeatable)")
     run.add_argument("--settings", default="chatserver.settings", help="Django settings module of the chat server")
-    run.add_argument("--pythonpath", action="append", default=[],
-                     help="extra folder on the chat server's PYTHONPATH (for variant settings)")
+    run.add_argument(
+        "--pythonpath",
+        action="append",
+        default=[],
+        help="extra folder on the chat server's PYTHONPATH (for variant settings)",
+    )
     run.set_defaults(func=cmd_run)
 
     report = sub.add_parser("report", help="write reports/compatibility.rst and .html from the results")

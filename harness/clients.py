@@ -4,6 +4,7 @@ whose every frame is kept, time-stamped, in an inbox that tests can wait on.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from collections.abc import Callable
@@ -63,7 +64,7 @@ class Inbox:
 
 
 def ws_url(base_url: str, path: str) -> str:
-    return "ws" + base_url[len("http"):] + path
+    return "ws" + base_url[len("http") :] + path
 
 
 class ChatClient:
@@ -73,6 +74,10 @@ class ChatClient:
         self.base_url = base_url.rstrip("/")
         self.username = username
         self.http = requests.Session()
+        # One connection per request: ws4redis 0.5+'s runserver and uWSGI's
+        # HTTP router close after each response without saying so, and a
+        # reused dead socket would fail a POST for reasons unrelated to chat.
+        self.http.headers["Connection"] = "close"
         self.inbox = Inbox()
         self._ignore = ignore  # heartbeats and other frames that are not messages
         self._ws: websocket.WebSocket | None = None
@@ -94,9 +99,7 @@ class ChatClient:
         except requests.RequestException as exc:
             raise ClientError(f"{self.username}: login request failed: {exc}") from exc
         if page.status_code != 200 or answer.status_code != 302 or "sessionid" not in self.http.cookies:
-            raise ClientError(
-                f"{self.username}: login failed (GET {page.status_code}, POST {answer.status_code})"
-            )
+            raise ClientError(f"{self.username}: login failed (GET {page.status_code}, POST {answer.status_code})")
 
     def post(self, path: str, data: dict[str, str]) -> requests.Response:
         token = self.http.cookies.get("csrftoken", "")
@@ -154,10 +157,8 @@ class ChatClient:
 
     def close(self) -> None:
         if self._ws is not None:
-            try:
+            with contextlib.suppress(websocket.WebSocketException, OSError):
                 self._ws.close(timeout=2)
-            except (websocket.WebSocketException, OSError):
-                pass
         if self._reader is not None:
             self._reader.join(timeout=3)
         self.http.close()

@@ -148,7 +148,7 @@ class ChatSession:
     def frames_since(self, marks: Mapping[str, int]) -> dict[str, list[Frame]]:
         out = {}
         for user, client in self.clients.items():
-            frames = client.inbox.snapshot()[marks[user]:]
+            frames = client.inbox.snapshot()[marks[user] :]
             out[user] = [Frame(self.protocol.decode(f.text), f.at) for f in frames]
         return out
 
@@ -176,6 +176,9 @@ class ChatSession:
             notes.append(f"barrier not seen by {', '.join(late)}")
         frames = self.frames_since(marks)
         ok, received, latency, problems = judge(cell, text, message_id, frames, sent_at)
+        notes += [
+            f"{user}'s socket: {c.inbox.closed_reason}" for user, c in self.clients.items() if c.inbox.closed_reason
+        ]
         ok = ok and not any(n.startswith("send failed") for n in notes)
         return DeliveryResult(
             server=self.server,

@@ -83,11 +83,11 @@ class EnvSpec:
 
     @property
     def python_version(self) -> str:
-        return "%d.%d" % self.python
+        return ".".join(map(str, self.python))
 
     @property
     def django_version(self) -> str:
-        return "%d.%d" % self.django
+        return ".".join(map(str, self.django))
 
     @property
     def servers(self) -> tuple[str, ...]:

@@ -7,6 +7,7 @@ still stop all of them (see ``stop_all``).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -61,7 +62,7 @@ class ManagedProcess:
         self.cmd = tuple(str(part) for part in cmd)
         self.log_path = log_path
         log_path.parent.mkdir(parents=True, exist_ok=True)
-        self._log = open(log_path, "wb")
+        self._log = open(log_path, "wb")  # noqa: SIM115 - closed in stop()
         self.popen = subprocess.Popen(
             self.cmd,
             cwd=cwd,
@@ -104,10 +105,8 @@ class ManagedProcess:
                 _LIVE.discard(self)
 
     def _signal_group(self, sig: signal.Signals) -> None:
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(self.popen.pid, sig)
-        except ProcessLookupError:
-            pass
 
     def _group_gone(self) -> bool:
         self.popen.poll()

@@ -105,8 +105,23 @@ def private_redis(work_dir: Path) -> Iterator[RedisEndpoint]:
     data_dir.mkdir(parents=True)
     port = free_port()
     process = ManagedProcess(
-        [str(binary), "--bind", LOOPBACK, "--port", str(port), "--save", "", "--appendonly", "no",
-         "--dir", str(data_dir), "--daemonize", "no", "--protected-mode", "yes"],
+        [
+            str(binary),
+            "--bind",
+            LOOPBACK,
+            "--port",
+            str(port),
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            str(data_dir),
+            "--daemonize",
+            "no",
+            "--protected-mode",
+            "yes",
+        ],
         work_dir / "logs" / "redis.log",
     )
     try:

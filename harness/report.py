@@ -37,7 +37,7 @@ def esc(text: object) -> str:
 
 
 def names(users: Iterable[str]) -> str:
-    """"Admin, John and Mary", as the seed writes recipients."""
+    """ "Admin, John and Mary", as the seed writes recipients."""
     items = [u.capitalize() for u in users]
     if not items:
         return "nobody"
@@ -100,18 +100,32 @@ def summary_rows(all_results: list[dict[str, Any]]) -> list[SummaryRow]:
 def cell_rows(cells: list[dict[str, Any]]) -> list[CellRow]:
     rows = []
     for cell in cells:
-        target = "Everybody" if cell["kind"] == "broadcast" else (
-            cell["target"].capitalize() if cell["target"] in USERS else cell["target"])
+        target = (
+            "Everybody"
+            if cell["kind"] == "broadcast"
+            else (cell["target"].capitalize() if cell["target"] in USERS else cell["target"])
+        )
         recipients = "chatusers" if cell["kind"] == "group" else names(cell["expected"])
         if cell["kind"] == "group":
             recipients = f"{cell['target']} ({names(cell['expected'])})"
         latency = "" if cell["latency_ms"] is None else f"{cell['latency_ms']:.1f}"
-        rows.append(CellRow(KIND_LABEL[cell["kind"]], cell["sender"].capitalize(), target, recipients,
-                            names(cell["received"]), YES if cell["ok"] else NO, latency, cell["detail"]))
+        rows.append(
+            CellRow(
+                KIND_LABEL[cell["kind"]],
+                cell["sender"].capitalize(),
+                target,
+                recipients,
+                names(cell["received"]),
+                YES if cell["ok"] else NO,
+                latency,
+                cell["detail"],
+            )
+        )
     return rows
 
 
 # RST rendering ---------------------------------------------------------------
+
 
 def heading(text: str, char: str, overline: bool = False) -> list[str]:
     line = char * max(len(text), 4)
@@ -139,24 +153,34 @@ def bold(verdict: str) -> str:
 
 
 def render_summary(rows: list[SummaryRow]) -> list[str]:
-    table = [[r.python, r.django, f"`{r.env}`_", esc(r.stack), esc(r.server), r.web_server, r.channels,
-              bold(r.works)] for r in rows]
-    return list_table(["Python", "Django", "More details", "Stack", "Server", "Web server works?",
-                       "Channels work?", "Does it work?"], table)
+    table = [
+        [r.python, r.django, f"`{r.env}`_", esc(r.stack), esc(r.server), r.web_server, r.channels, bold(r.works)]
+        for r in rows
+    ]
+    return list_table(
+        ["Python", "Django", "More details", "Stack", "Server", "Web server works?", "Channels work?", "Does it work?"],
+        table,
+    )
 
 
 def render_server(result: dict[str, Any], server: dict[str, Any]) -> list[str]:
     env, name = result["env"], server["name"]
     out = heading(f"{env} on {name}", "'")
     if server["started"]:
-        out += [f"Web server works? **✓ Passed!** Started in {server['startup_seconds']} s "
-                f"(HTTP {server['http_status']}, WebSocket handshake {server['ws_status']}).", ""]
+        out += [
+            f"Web server works? **✓ Passed!** Started in {server['startup_seconds']} s "
+            f"(HTTP {server['http_status']}, WebSocket handshake {server['ws_status']}).",
+            "",
+        ]
     else:
         out += [f"Web server works? **✗ Failed:** {esc(server['error'])}", ""]
     if server["warnings"]:
         out += [f"Warnings printed at start-up ({len(server['warnings'])}):", ""]
         out += [f"- ``{w.replace('``', '` `')}``" for w in server["warnings"]] + [""]
     out += ["Start-up output (first lines):", ""] + literal(server["log_excerpt"])
+    cells_ok = all(c["ok"] for c in _cells_of(result, name))
+    if server.get("log_tail") and (not server["started"] or not cells_ok or server.get("scenario_errors")):
+        out += ["End of the server log (where failures show):", ""] + literal(server["log_tail"])
     cells = _cells_of(result, name)
     errors = server.get("scenario_errors") or []
     if errors:
@@ -164,17 +188,34 @@ def render_server(result: dict[str, Any], server: dict[str, Any]) -> list[str]:
     if cells:
         good = sum(1 for c in cells if c["ok"])
         verdict = "**✓ Passed!**" if good == len(cells) else "**✗ Failed!**"
-        out += [f"Channels: {verdict} {good} of {len(cells)} delivery cells good. "
-                "*The group chatusers is composed of John and Mary.*", ""]
+        out += [
+            f"Channels: {verdict} {good} of {len(cells)} delivery cells good. "
+            "*The group chatusers is composed of John and Mary.*",
+            "",
+        ]
         rows = cell_rows(cells)
         out += list_table(
             ["Channel", "From", "To", "Recipients", "Received by", "Good behavior?", "Latency ms", "Why not"],
-            [[r.channel, r.sender, esc(r.target), esc(r.recipients), esc(r.received), bold(r.good), r.latency,
-              esc(r.detail)] for r in rows])
+            [
+                [
+                    r.channel,
+                    r.sender,
+                    esc(r.target),
+                    esc(r.recipients),
+                    esc(r.received),
+                    bold(r.good),
+                    r.latency,
+                    esc(r.detail),
+                ]
+                for r in rows
+            ],
+        )
     checks = [c for c in result["checks"] if c["server"] == name]
     if checks:
-        out += list_table(["Check", "Good behavior?", "Detail"],
-                          [[esc(c["name"]), bold(YES if c["ok"] else NO), esc(c["detail"])] for c in checks])
+        out += list_table(
+            ["Check", "Good behavior?", "Detail"],
+            [[esc(c["name"]), bold(YES if c["ok"] else NO), esc(c["detail"])] for c in checks],
+        )
     return out
 
 
@@ -192,8 +233,12 @@ def render_env(result: dict[str, Any]) -> list[str]:
     ]
     timings = result["timings"]
     if timings:
-        facts.append(("Timings (s)", ", ".join(f"{k} {v}" for k, v in timings.items()
-                                               if k in ("install", "migrate", "start", "scenarios"))))
+        facts.append(
+            (
+                "Timings (s)",
+                ", ".join(f"{k} {v}" for k, v in timings.items() if k in ("install", "migrate", "start", "scenarios")),
+            )
+        )
     packages = result["stack"].get("packages") or {}
     if packages:
         facts.append(("Installed", ", ".join(f"{esc(k)} {esc(v)}" for k, v in packages.items())))
@@ -205,13 +250,19 @@ def render_env(result: dict[str, Any]) -> list[str]:
 
 def render_rst(all_results: list[dict[str, Any]]) -> str:
     out = heading("Django WebSocket compatibility report", "=", overline=True)
-    out += [f"Generated by ``harness report`` from {len(all_results)} results files "
-            "(``reports/results/*.json``). Each row is one env and server mode: a real "
-            "Redis, a real server process and scripted clients admin, john and mary.", ""]
+    out += [
+        f"Generated by ``harness report`` from {len(all_results)} results files "
+        "(``reports/results/*.json``). Each row is one env and server mode: a real "
+        "Redis, a real server process and scripted clients admin, john and mary.",
+        "",
+    ]
     out += [".. contents::", "   :depth: 2", "   :backlinks: none", ""]
     out += heading("Summary", "-")
-    out += ["A cell is ✓ only when every expected recipient received the message exactly once and "
-            "intact and nobody else received it; ─ means not tested, with the reason in the env's section.", ""]
+    out += [
+        "A cell is ✓ only when every expected recipient received the message exactly once and "
+        "intact and nobody else received it; ─ means not tested, with the reason in the env's section.",
+        "",
+    ]
     out += render_summary(summary_rows(all_results))
     out += heading("Environments", "-")
     for result in all_results:
@@ -221,10 +272,15 @@ def render_rst(all_results: list[dict[str, Any]]) -> str:
 
 def render_html(rst: str) -> str:
     """docutils' HTML of ``rst``; any warning raises ``ReportError``."""
-    settings = {"halt_level": docutils.utils.Reporter.WARNING_LEVEL, "report_level": 2,
-                "output_encoding": "unicode", "embed_stylesheet": True, "traceback": True}
+    settings = {
+        "halt_level": docutils.utils.Reporter.WARNING_LEVEL,
+        "report_level": 2,
+        "output_encoding": "unicode",
+        "embed_stylesheet": True,
+        "traceback": True,
+    }
     try:
-        return str(docutils.core.publish_string(rst, writer_name="html5", settings_overrides=settings))
+        return str(docutils.core.publish_string(rst, writer="html5", settings_overrides=settings))
     except docutils.utils.SystemMessage as exc:
         raise ReportError(f"generated RST has a docutils problem: {exc}") from exc
 

@@ -15,8 +15,18 @@ from typing import Any
 SCHEMA = 1
 STATUSES = ("pass", "fail", "error", "not-tested")
 REQUIRED_KEYS = (
-    "schema", "env", "python", "django", "stack", "redis", "status", "reason",
-    "servers", "deliveries", "checks", "timings",
+    "schema",
+    "env",
+    "python",
+    "django",
+    "stack",
+    "redis",
+    "status",
+    "reason",
+    "servers",
+    "deliveries",
+    "checks",
+    "timings",
 )
 
 

@@ -41,16 +41,28 @@ class RunOptions:
 
 
 def _now() -> str:
-    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 
 
 def run_scenarios(base_url: str, family: str, server: str, log_dir: Path) -> Collector:
     """Run the pytest scenarios in-process against a live server."""
     collector = Collector()
     args = [
-        str(SCENARIOS_DIR), "-q", "-p", "no:cacheprovider", "--rootdir", str(SCENARIOS_DIR),
-        "-o", "console_output_style=classic", "--chat-url", base_url, "--chat-stack", family,
-        "--chat-server", server, f"--junitxml={log_dir / f'scenarios-{server}.xml'}",
+        str(SCENARIOS_DIR),
+        "-q",
+        "-p",
+        "no:cacheprovider",
+        "--rootdir",
+        str(SCENARIOS_DIR),
+        "-o",
+        "console_output_style=classic",
+        "--chat-url",
+        base_url,
+        "--chat-stack",
+        family,
+        "--chat-server",
+        server,
+        f"--junitxml={log_dir / f'scenarios-{server}.xml'}",
     ]
     pytest.main(args, plugins=[collector])
     return collector
@@ -67,14 +79,17 @@ def _server_verdict(server: dict[str, Any], cells: list[dict[str, Any]], errors:
         return f"{server['name']}: no delivery cell was observed"
     if bad:
         first = bad[0]
-        return (f"{server['name']}: {len(bad)}/{len(cells)} delivery cells failed, first "
-                f"{first['kind']} {first['sender']}->{first['target']}: {first['detail']}")
+        return (
+            f"{server['name']}: {len(bad)}/{len(cells)} delivery cells failed, first "
+            f"{first['kind']} {first['sender']}->{first['target']}: {first['detail']}"
+        )
     return None
 
 
 def run_env(spec: EnvSpec, options: RunOptions) -> dict[str, Any]:
-    result = results.new_result(spec.name, spec.python_version, spec.django_version,
-                                spec.stack.package, spec.stack.version)
+    result = results.new_result(
+        spec.name, spec.python_version, spec.django_version, spec.stack.package, spec.stack.version
+    )
     result["started_at"] = _now()
     try:
         _run(spec, options, result)
@@ -120,9 +135,13 @@ def _run(spec: EnvSpec, options: RunOptions, result: dict[str, Any]) -> None:
     try:
         with private_redis(work_dir) as redis_endpoint:
             result["redis"] = redis_endpoint.as_result()
-            config = ChatConfig(stack, options.settings_module, redis_endpoint,
-                                key_prefix=f"h-{spec.name}-{secrets.token_hex(3)}",
-                                extra_pythonpath=options.extra_pythonpath)
+            config = ChatConfig(
+                stack,
+                options.settings_module,
+                redis_endpoint,
+                key_prefix=f"h-{spec.name}-{secrets.token_hex(3)}",
+                extra_pythonpath=options.extra_pythonpath,
+            )
             template_db = work_dir / "template.sqlite3"
             try:
                 timings["migrate"] = round(prepare_database(config, sut, template_db, log_dir), 2)
@@ -134,8 +153,15 @@ def _run(spec: EnvSpec, options: RunOptions, result: dict[str, Any]) -> None:
         result["status"], result["reason"] = "error", f"redis: {exc}"
 
 
-def _run_servers(spec: EnvSpec, options: RunOptions, config: ChatConfig, sut: Any,
-                 template_db: Path, work_dir: Path, result: dict[str, Any]) -> None:
+def _run_servers(
+    spec: EnvSpec,
+    options: RunOptions,
+    config: ChatConfig,
+    sut: Any,
+    template_db: Path,
+    work_dir: Path,
+    result: dict[str, Any],
+) -> None:
     timings: dict[str, float] = result["timings"]
     log_dir = work_dir / "logs"
     reasons: list[str] = []

@@ -8,7 +8,6 @@ which is what makes a warm re-run fast.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 import shutil
@@ -94,8 +93,18 @@ def _create_and_install(venv: Path, interpreter: Interpreter, requirements: list
     uv = _uv()
     python2 = interpreter.version.startswith("2.")
     if python2:
-        create = [uv, "tool", "run", "--from", "virtualenv<20.22", "virtualenv", "--no-periodic-update",
-                  "-p", str(interpreter.path), str(venv)]
+        create = [
+            uv,
+            "tool",
+            "run",
+            "--from",
+            "virtualenv<20.22",
+            "virtualenv",
+            "--no-periodic-update",
+            "-p",
+            str(interpreter.path),
+            str(venv),
+        ]
         install = [str(venv / "bin" / "pip"), "install", "--no-input", "--disable-pip-version-check", *requirements]
     else:
         create = [uv, "venv", "--no-project", "--python", str(interpreter.path), str(venv)]
@@ -121,8 +130,9 @@ def installed_packages(venv: Path, log_dir: Path) -> dict[str, str]:
         "sys.stdout.write(json.dumps(dict(pairs)))\n"
     )
     # cwd=venv: "" on sys.path must not pick up a project's egg-info.
-    outcome = run_command([str(venv / "bin" / "python"), "-c", script], timeout=60,
-                          cwd=venv, log_path=log_dir / "packages.log")
+    outcome = run_command(
+        [str(venv / "bin" / "python"), "-c", script], timeout=60, cwd=venv, log_path=log_dir / "packages.log"
+    )
     try:
         data = json.loads(outcome.output.strip().splitlines()[-1])
     except (ValueError, IndexError):
@@ -131,9 +141,7 @@ def installed_packages(venv: Path, log_dir: Path) -> dict[str, str]:
     return dict(sorted((str(k), str(v)) for k, v in data.items() if k and k not in stdlib))
 
 
-def build_sut_env(
-    venv: Path, interpreter: Interpreter, requirements: list[str], log_dir: Path
-) -> SutEnv:
+def build_sut_env(venv: Path, interpreter: Interpreter, requirements: list[str], log_dir: Path) -> SutEnv:
     recipe = _recipe(interpreter, requirements)
     reused = _recipe_matches(venv, recipe)
     if not reused:

@@ -44,10 +44,24 @@ class Ws4redisStack(Stack):
             cmd = [str(python), "manage.py", "runserver", address, "--noreload"]
         elif server == "uwsgi":
             cmd = [
-                str(bin_dir / "uwsgi"), "--http", address, "--http-websockets", "--gevent", "100",
-                "--module", "chatserver.wsgi:application", "--home", str(bin_dir.parent),
-                "--chdir", str(self.project_dir), "--need-app", "--die-on-term", "--master",
-                "--processes", "1", "--disable-logging",
+                str(bin_dir / "uwsgi"),
+                "--http",
+                address,
+                "--http-websockets",
+                "--gevent",
+                "100",
+                "--module",
+                "chatserver.wsgi:application",
+                "--home",
+                str(bin_dir.parent),
+                "--chdir",
+                str(self.project_dir),
+                "--need-app",
+                "--die-on-term",
+                "--master",
+                "--processes",
+                "1",
+                "--disable-logging",
             ]
         else:
             raise ValueError(f"ws4redis has no server mode {server!r} (runserver, uwsgi)")

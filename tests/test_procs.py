@@ -1,0 +1,47 @@
+"""Process control: whole process groups stopped, bounded commands killed."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+from harness.procs import ManagedProcess, run_command, stop_all
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    # a zombie still answers kill(0); it is gone for our purpose
+    return Path(f"/proc/{pid}/stat").read_text().split()[2] != "Z" if Path(f"/proc/{pid}").exists() else False
+
+
+def test_stop_kills_children_that_ignore_sigint_and_sigterm(tmp_path: Path) -> None:
+    script = "trap '' INT TERM; sleep 60 & echo $! > child.pid; wait"
+    process = ManagedProcess(["bash", "-c", script], tmp_path / "log", cwd=tmp_path)
+    deadline = time.monotonic() + 5
+    while not (tmp_path / "child.pid").exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    child = int((tmp_path / "child.pid").read_text())
+    started = time.monotonic()
+    process.stop()
+    assert not _alive(process.pid) and not _alive(child)
+    assert time.monotonic() - started < 10  # INT 3 s + TERM 3 s, then KILL
+
+
+def test_run_command_stops_at_its_timeout(tmp_path: Path) -> None:
+    outcome = run_command(["sleep", "30"], timeout=0.5, log_path=tmp_path / "log")
+    assert outcome.returncode is None and outcome.seconds < 5
+
+
+def test_run_command_keeps_output(tmp_path: Path) -> None:
+    outcome = run_command(["bash", "-c", "echo hello; exit 3"], timeout=5, log_path=tmp_path / "log")
+    assert outcome.returncode == 3 and outcome.output.strip() == "hello"
+
+
+def test_stop_all_stops_every_live_process(tmp_path: Path) -> None:
+    processes = [ManagedProcess(["sleep", "60"], tmp_path / f"log{i}") for i in range(2)]
+    stop_all()
+    assert not any(p.alive() for p in processes)
