@@ -64,7 +64,8 @@ def run_scenarios(base_url: str, family: str, server: str, log_dir: Path) -> Col
         server,
         f"--junitxml={log_dir / f'scenarios-{server}.xml'}",
     ]
-    pytest.main(args, plugins=[collector])
+    if pytest.main(args, plugins=[collector]) == pytest.ExitCode.INTERRUPTED:
+        raise KeyboardInterrupt("scenarios interrupted")  # pytest swallows Ctrl-C; pass it on
     return collector
 
 

@@ -1,0 +1,122 @@
+"""Real end-to-end runs: a real SUT venv, Redis, server processes and sockets.
+
+The seed env must pass every cell; deliberately broken servers must turn
+exactly the affected cells (or the whole row) ✗, with a reason.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from harness.delivery import delivery_cells
+from harness.stacks.base import ROOT
+from tests.conftest import BROKEN_SERVERS, E2E_ENV
+
+pytestmark = pytest.mark.e2e
+
+
+def _bad_cells(result: dict) -> set[tuple[str, str, str, str]]:
+    return {(c["server"], c["kind"], c["sender"], c["target"]) for c in result["deliveries"] if not c["ok"]}
+
+
+def _processes_mentioning(text: str) -> list[str]:
+    out = subprocess.run(["ps", "-eo", "pid=,args="], capture_output=True, text=True).stdout
+    return [line for line in out.splitlines() if text in line and "pytest" not in line]
+
+
+def test_seed_env_passes_every_cell_on_both_servers(run_harness, work_root: Path) -> None:
+    code, result, output = run_harness(E2E_ENV)
+    assert code == 0, output
+    assert result["status"] == "pass" and result["reason"] == ""
+    assert [s["name"] for s in result["servers"]] == ["runserver", "uwsgi"]
+    assert all(s["started"] and s["http_status"] == 200 and s["ws_status"] == 101 for s in result["servers"])
+    assert len(result["deliveries"]) == 2 * len(delivery_cells()) == 30
+    assert all(c["ok"] and c["latency_ms"] is not None for c in result["deliveries"])
+    assert result["redis"]["source"] in ("embedded", "system") and result["redis"]["version"]
+    assert result["stack"]["packages"]["django-websocket-redis"] == result["stack"]["version"]
+    assert not _processes_mentioning(str(work_root / E2E_ENV))
+
+
+BROKEN = {
+    "leak_private_settings": {
+        (server, "user", sender, "john") for server in ("runserver", "uwsgi") for sender in ("admin", "john", "mary")
+    },
+    "drop_group_settings": {
+        (server, "group", sender, "chatusers")
+        for server in ("runserver", "uwsgi")
+        for sender in ("admin", "john", "mary")
+    },
+}
+
+
+@pytest.mark.parametrize("settings", sorted(BROKEN))
+def test_broken_server_fails_exactly_the_affected_cells(run_harness, settings: str) -> None:
+    code, result, output = run_harness(E2E_ENV, "--pythonpath", str(BROKEN_SERVERS), "--settings", settings)
+    assert code == 1, output
+    assert result["status"] == "fail" and result["reason"]
+    assert len(result["deliveries"]) == 30
+    assert _bad_cells(result) == BROKEN[settings]
+    for cell in result["deliveries"]:
+        assert cell["ok"] or cell["detail"], cell
+
+
+def test_server_crashing_at_start_fails_the_row_with_its_exception(run_harness) -> None:
+    code, result, _ = run_harness(E2E_ENV, "--pythonpath", str(BROKEN_SERVERS), "--settings", "crash_at_start_settings")
+    assert code == 1 and result["status"] == "fail"
+    assert [s["started"] for s in result["servers"]] == [False, False]
+    for server in result["servers"]:
+        assert "RuntimeError: deliberately broken chat server: crash at start" in server["error"]
+    assert result["deliveries"] == []
+    assert "web server does not work" in result["reason"]
+
+
+def test_ctrl_c_stops_redis_and_the_server_and_still_writes_results(work_root: Path, tmp_path: Path) -> None:
+    results_dir = tmp_path / "results"
+    log = work_root / E2E_ENV / "logs" / "server-runserver.log"
+    log.unlink(missing_ok=True)
+    cmd = [
+        sys.executable,
+        "-m",
+        "harness.cli",
+        "run",
+        E2E_ENV,
+        "--results-dir",
+        str(results_dir),
+        "--work-root",
+        str(work_root),
+    ]
+    harness = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        deadline = time.monotonic() + 600
+        while not (log.exists() and "GET /ws/" in log.read_text(errors="replace")):
+            assert harness.poll() is None and time.monotonic() < deadline, "server never got a socket"
+            time.sleep(0.1)
+        assert _processes_mentioning(str(work_root / E2E_ENV)), "expected live Redis and server"
+        os.kill(harness.pid, signal.SIGINT)
+        output, _ = harness.communicate(timeout=60)
+    finally:
+        if harness.poll() is None:
+            harness.kill()
+    assert harness.returncode == 130, output
+    assert not _processes_mentioning(str(work_root / E2E_ENV))
+    result = (results_dir / f"{E2E_ENV}.json").read_text()
+    assert '"interrupted (Ctrl-C)"' in result
+
+
+def test_bad_env_name_is_one_clear_line_and_exit_2() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "harness.cli", "run", "py27-django18"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=60,
+    )
+    assert done.returncode == 2
+    assert done.stderr.count("\n") == 1 and "expected py<XY>-django<XY>-<stack><major>" in done.stderr
