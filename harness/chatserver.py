@@ -76,6 +76,7 @@ class ServerStart:
     startup_seconds: float | None = None
     log_excerpt: str = ""
     log_tail: str = ""  # the end of the log: where crashes and tracebacks are
+    exceptions: list[str] = field(default_factory=list)  # distinct exception lines the server logged
     warnings: list[str] = field(default_factory=list)
     error: str | None = None
     http_status: int | None = None
@@ -123,6 +124,18 @@ def django_warnings(log: str) -> list[str]:
     return list(seen)
 
 
+EXCEPTION_LINE = re.compile(r"^[A-Za-z_][\w.]*(Error|Exception|Configured): .+")
+
+
+def logged_exceptions(log: str) -> list[str]:
+    """Each distinct exception line of the tracebacks in a server log."""
+    seen: dict[str, None] = {}
+    for line in log.splitlines():
+        if EXCEPTION_LINE.match(line.strip()):
+            seen.setdefault(line.strip()[:300], None)
+    return list(seen)
+
+
 def _probe_http(base_url: str) -> int | None:
     try:
         return requests.get(base_url + LOGIN_PATH, timeout=2).status_code
@@ -164,6 +177,7 @@ def running_server(
         record.log_excerpt = "\n".join(lines[:LOG_EXCERPT_LINES])
         record.log_tail = "\n".join(lines[LOG_EXCERPT_LINES:][-LOG_TAIL_LINES:])
         record.warnings = django_warnings(log)
+        record.exceptions = logged_exceptions(log)
 
 
 def _await_ready(process: ManagedProcess, record: ServerStart, base_url: str, ws_path: str, began: float) -> None:

@@ -23,6 +23,8 @@ EVERYBODY = "everybody"
 
 DELIVERY_TIMEOUT = 3.0
 BARRIER_TIMEOUT = 3.0
+WARMUP_TIMEOUT = 5.0
+WARMUP_INTERVAL = 0.25
 
 
 @dataclass(frozen=True)
@@ -113,10 +115,32 @@ class ChatSession:
         except BaseException:
             self.close()
             raise
+        self.warmup_missing = self._await_subscriptions()
 
     def close(self) -> None:
         for client in self.clients.values():
             client.close()
+
+    def _await_subscriptions(self) -> list[str]:
+        """Broadcast until every client has seen one: a 101 answer does not mean
+        the server has subscribed the socket yet (ws4redis subscribes after it).
+        Bounded and best effort; returns who never saw one (their cells will say so)."""
+        deadline = time.monotonic() + WARMUP_TIMEOUT
+        missing: list[str] = list(USERS)
+        while missing and time.monotonic() < deadline:
+            try:
+                self.protocol.send_broadcast(self.clients["admin"], self._message_id("warmup"))
+            except ClientError:
+                return missing
+            waited_until = min(deadline, time.monotonic() + WARMUP_INTERVAL)
+            for user in list(missing):
+                seen = self.clients[user].inbox.wait_for(
+                    lambda frames: any(self.protocol.decode(f.text).startswith("warmup:") for f in frames),
+                    max(0.0, waited_until - time.monotonic()),
+                )
+                if seen:
+                    missing.remove(user)
+        return missing
 
     def _message_id(self, label: str) -> str:
         return f"{label}:{self.session_tag}:{next(self._ids)}"

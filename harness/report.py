@@ -174,6 +174,9 @@ def render_server(result: dict[str, Any], server: dict[str, Any]) -> list[str]:
         ]
     else:
         out += [f"Web server works? **✗ Failed:** {esc(server['error'])}", ""]
+    if server.get("exceptions"):
+        out += [f"Exceptions in the server log ({len(server['exceptions'])}):", ""]
+        out += [f"- ``{e.replace('``', '` `')}``" for e in server["exceptions"]] + [""]
     if server["warnings"]:
         out += [f"Warnings printed at start-up ({len(server['warnings'])}):", ""]
         out += [f"- ``{w.replace('``', '` `')}``" for w in server["warnings"]] + [""]

@@ -71,6 +71,13 @@ def run_scenarios(base_url: str, family: str, server: str, log_dir: Path) -> Col
 
 def _server_verdict(server: dict[str, Any], cells: list[dict[str, Any]], errors: list[str]) -> str | None:
     """None when the server mode passed, else the reason it did not."""
+    reason = _first_problem(server, cells, errors)
+    if reason and server["started"] and server["exceptions"]:
+        reason += f" (server logged {server['exceptions'][0]})"
+    return reason
+
+
+def _first_problem(server: dict[str, Any], cells: list[dict[str, Any]], errors: list[str]) -> str | None:
     if not server["started"]:
         return f"{server['name']}: web server does not work: {server['error']}"
     if errors:
