@@ -31,6 +31,7 @@ LOG_TAIL_LINES = 25
 FIXTURES = ROOT / "fixtures" / "users.json"
 
 # "path.py:12: RemovedInDjango110Warning: message" as printed by the warnings module.
+EXCEPTION_LINE = re.compile(r"^[A-Za-z_][\w.]*(Error|Exception|Configured|Exit): .+")
 WARNING_LINE = re.compile(r"(?P<where>\S+:\d+): (?P<category>\w*Warning): (?P<message>.+)$")
 
 
@@ -106,11 +107,12 @@ def prepare_database(config: ChatConfig, sut: SutEnv, db_path: Path, log_dir: Pa
 
 
 def last_error_line(output: str) -> str:
-    """The exception line of a traceback, or the last line."""
+    """The exception line of a traceback (with its root cause when chained), or the last line."""
+    errors = [line.strip() for line in output.splitlines() if EXCEPTION_LINE.match(line.strip())]
+    if errors:
+        last, first = errors[-1][:300], errors[0][:200]
+        return last if first == last else f"{last} (caused by {first})"
     lines = [line.strip() for line in output.splitlines() if line.strip()]
-    for line in reversed(lines):
-        if re.match(r"^[\w.]*(Error|Exception|Configured|Exit)(:|$)", line):
-            return line[:300]
     return lines[-1][:300] if lines else "no output"
 
 
@@ -122,9 +124,6 @@ def django_warnings(log: str) -> list[str]:
         if match:
             seen.setdefault(f"{match['category']}: {match['message'].strip()}", None)
     return list(seen)
-
-
-EXCEPTION_LINE = re.compile(r"^[A-Za-z_][\w.]*(Error|Exception|Configured): .+")
 
 
 def logged_exceptions(log: str) -> list[str]:
