@@ -176,9 +176,10 @@ class ChatSession:
             out[user] = [Frame(self.protocol.decode(f.text), f.at) for f in frames]
         return out
 
-    def check(self, cell: CellSpec) -> DeliveryResult:
+    def check(self, cell: CellSpec, body: str | None = None) -> DeliveryResult:
+        """Send one probe for ``cell`` (optionally with ``body`` as its text) and judge it."""
         message_id = self._message_id("probe")
-        text = f"{message_id} {cell.kind} from {cell.sender} to {cell.target}"
+        text = f"{message_id} {body or f'{cell.kind} from {cell.sender} to {cell.target}'}"
         marks = {user: len(c.inbox.snapshot()) for user, c in self.clients.items()}
         sent_at = time.monotonic()
         notes: list[str] = []
