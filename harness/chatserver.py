@@ -30,8 +30,9 @@ LOG_EXCERPT_LINES = 40
 LOG_TAIL_LINES = 25
 FIXTURES = ROOT / "fixtures" / "users.json"
 
-# "path.py:12: RemovedInDjango110Warning: message" as printed by the warnings module.
+# The last line of a traceback: "module.SomeError: message".
 EXCEPTION_LINE = re.compile(r"^[A-Za-z_][\w.]*(Error|Exception|Configured|Exit): .+")
+# "path.py:12: RemovedInDjango110Warning: message" as printed by the warnings module.
 WARNING_LINE = re.compile(r"(?P<where>\S+:\d+): (?P<category>\w*Warning): (?P<message>.+)$")
 
 

@@ -105,9 +105,9 @@ def cell_rows(cells: list[dict[str, Any]]) -> list[CellRow]:
             if cell["kind"] == "broadcast"
             else (cell["target"].capitalize() if cell["target"] in USERS else cell["target"])
         )
-        recipients = "chatusers" if cell["kind"] == "group" else names(cell["expected"])
+        recipients = names(cell["expected"])
         if cell["kind"] == "group":
-            recipients = f"{cell['target']} ({names(cell['expected'])})"
+            recipients = f"{cell['target']} ({recipients})"
         latency = "" if cell["latency_ms"] is None else f"{cell['latency_ms']:.1f}"
         rows.append(
             CellRow(
@@ -187,7 +187,7 @@ def render_server(result: dict[str, Any], server: dict[str, Any]) -> list[str]:
     cells = _cells_of(result, name)
     errors = server.get("scenario_errors") or []
     if errors:
-        out += [f"Scenarios could not run: {esc(errors[0])}", ""]
+        out += [f"Scenarios broke: {esc(errors[0])}", ""]
     if cells:
         good = sum(1 for c in cells if c["ok"])
         verdict = "**✓ Passed!**" if good == len(cells) else "**✗ Failed!**"

@@ -19,6 +19,7 @@ import pytest
 
 from harness import results
 from harness.chatserver import ChatConfig, SetupError, fresh_copy, prepare_database, running_server
+from harness.delivery import delivery_cells
 from harness.interpreters import find_interpreter
 from harness.matrix import EnvSpec
 from harness.procs import stop_all
@@ -26,7 +27,7 @@ from harness.redis_server import RedisUnavailable, private_redis
 from harness.scenario_plugin import Collector
 from harness.stacks import stack_for
 from harness.stacks.base import ROOT
-from harness.sutenv import InstallError, build_sut_env
+from harness.sutenv import InstallError, SutEnv, build_sut_env
 
 SCENARIOS_DIR = ROOT / "scenarios"
 
@@ -81,10 +82,10 @@ def _first_problem(server: dict[str, Any], cells: list[dict[str, Any]], errors: 
     if not server["started"]:
         return f"{server['name']}: web server does not work: {server['error']}"
     if errors:
-        return f"{server['name']}: scenarios could not run: {errors[0]}"
+        return f"{server['name']}: scenarios broke: {errors[0]}"
     bad = [c for c in cells if not c["ok"]]
-    if not cells:
-        return f"{server['name']}: no delivery cell was observed"
+    if len(cells) != len(delivery_cells()):
+        return f"{server['name']}: {len(cells)} of {len(delivery_cells())} delivery cells were observed"
     if bad:
         first = bad[0]
         return (
@@ -165,7 +166,7 @@ def _run_servers(
     spec: EnvSpec,
     options: RunOptions,
     config: ChatConfig,
-    sut: Any,
+    sut: SutEnv,
     template_db: Path,
     work_dir: Path,
     result: dict[str, Any],

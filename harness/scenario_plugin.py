@@ -20,7 +20,9 @@ COLLECTOR_KEY = pytest.StashKey["Collector"]()
 class Collector:
     deliveries: list[DeliveryResult] = field(default_factory=list)
     checks: list[dict[str, object]] = field(default_factory=list)
-    errors: list[str] = field(default_factory=list)  # setup errors (a client could not log in, ...)
+    # Scenarios that broke instead of judging: a failed setup (a client could not
+    # log in) or an exception other than the scenario's own assertion.
+    errors: list[str] = field(default_factory=list)
 
     def pytest_configure(self, config: pytest.Config) -> None:
         config.stash[COLLECTOR_KEY] = self
@@ -28,8 +30,16 @@ class Collector:
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[None]):  # noqa: ANN201
         report = yield
-        if report.when == "setup" and report.failed:
-            line = str(call.excinfo.value) if call.excinfo else report.longreprtext.splitlines()[-1]
+        judged = report.when == "call" and call.excinfo is not None and call.excinfo.errisinstance(AssertionError)
+        if report.failed and not judged:
+            if call.excinfo is not None:
+                line = (
+                    f"{call.excinfo.typename}: {call.excinfo.value}"
+                    if report.when == "call"
+                    else str(call.excinfo.value)
+                )
+            else:
+                line = report.longreprtext.splitlines()[-1]
             if line not in self.errors:
                 self.errors.append(line)
         return report
