@@ -24,8 +24,10 @@ RECIPE_FILE = ".harness-recipe.json"
 
 # Lines that name why an install failed, best first.
 _KEY_ERROR_PATTERNS = (
+    # uv's explanation ("cause: Because channels>=4.3.2 depends on django>=4.2 ...")
+    # says more than its headline ("No solution found ..."), so it comes first.
+    r".*?(Because .* (?:we can conclude|is unsatisfiable).*)",
     r"No solution found.*",
-    r"Because .* (?:we can conclude|is unsatisfiable).*",
     r"ERROR: (?:Could not find|No matching distribution|Cannot install|ResolutionImpossible).*",
     r".*\berror: .*",
     r"ERROR: .*",
@@ -63,8 +65,9 @@ def key_error_line(output: str) -> str:
     lines = [line.strip() for line in output.splitlines() if line.strip()]
     for pattern in _KEY_ERROR_PATTERNS:
         for line in lines:
-            if re.fullmatch(pattern, line) and "DEPRECATION" not in line:
-                return line[:300]
+            match = re.fullmatch(pattern, line)
+            if match and "DEPRECATION" not in line:
+                return (match.group(1) if match.groups() else line)[:300]
     return lines[-1][:300] if lines else "install failed with no output"
 
 
