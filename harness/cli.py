@@ -32,8 +32,9 @@ def cmd_run(args: argparse.Namespace) -> int:
         print(f"harness run: {exc}", file=sys.stderr)
         return 2
     options = RunOptions(
-        results_dir=Path(args.results_dir),
-        work_root=Path(args.work_root) if args.work_root else default_work_root(),
+        # Absolute: servers run in their project folder, and must find the venv.
+        results_dir=Path(args.results_dir).resolve(),
+        work_root=(Path(args.work_root) if args.work_root else default_work_root()).resolve(),
         settings_module=args.settings,
         extra_pythonpath=tuple(Path(p).resolve() for p in args.pythonpath),
         servers=tuple(args.server),
