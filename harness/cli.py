@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 from types import FrameType
 
+from harness.cli_load import add_parsers as add_load_parsers
 from harness.matrix import BadEnvName, parse_env_name
 from harness.results import BadResults
 from harness.stacks.base import ROOT
@@ -92,6 +93,7 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--results-dir", default=default_results)
     report.add_argument("--output-dir", default=str(ROOT / "reports"))
     report.set_defaults(func=cmd_report)
+    add_load_parsers(sub)
     return parser
 
 
