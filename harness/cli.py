@@ -61,7 +61,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     from harness.report import write_report
 
     try:
-        written = write_report(Path(args.results_dir), Path(args.output_dir))
+        written = write_report(Path(args.results_dir), Path(args.output_dir), Path(args.load_dir))
     except BadResults as exc:
         print(f"harness report: {exc}", file=sys.stderr)
         return 2
@@ -92,6 +92,7 @@ def build_parser() -> argparse.ArgumentParser:
     report = sub.add_parser("report", help="write reports/compatibility.rst and .html from the results")
     report.add_argument("--results-dir", default=default_results)
     report.add_argument("--output-dir", default=str(ROOT / "reports"))
+    report.add_argument("--load-dir", default=str(ROOT / "reports" / "load"), help="harness load's figures")
     report.set_defaults(func=cmd_report)
     add_load_parsers(sub)
     return parser

@@ -8,6 +8,7 @@ when a run produced no figures, 130 on Ctrl-C (children stopped).
 from __future__ import annotations
 
 import argparse
+import shlex
 import signal
 import sys
 from pathlib import Path
@@ -160,6 +161,10 @@ def _line(result: dict[str, Any]) -> str:
     return f"{mark} {text}"
 
 
+def _command() -> str:
+    return shlex.join(["harness", *sys.argv[1:]])
+
+
 def cmd_load(args: argparse.Namespace) -> int:
     try:
         options = _options(args)
@@ -175,7 +180,7 @@ def cmd_load(args: argparse.Namespace) -> int:
         try:
             with prepared_env(spec, _work_root(args), options) as prepared:
                 for server in servers:
-                    result = load_env_server(prepared, server, options, Path(args.load_dir))
+                    result = load_env_server(prepared, server, options, Path(args.load_dir), _command())
                     line = _line(result)
                     print(line, flush=True)
                     worst = max(worst, 2 if result["status"] != "ok" else (0 if line.startswith("✓") else 1))

@@ -59,6 +59,7 @@ class CpuSampler:
             self.samples.append(
                 {
                     "t": round(time.monotonic() - self._started, 1),
+                    "at": round(time.time(), 1),
                     "processes": per_process,
                     "machine": round(psutil.cpu_percent(None), 1),
                 }

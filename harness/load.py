@@ -14,6 +14,7 @@ to a temporary folder, then renamed) and the figures in
 from __future__ import annotations
 
 import datetime as dt
+import importlib.metadata
 import json
 import re
 import secrets
@@ -26,8 +27,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-
-import locust
 
 from harness import cpu, loadstats
 from harness.chatserver import ChatConfig, SetupError, fresh_copy, prepare_database, running_server
@@ -275,6 +274,14 @@ def run_locust(base_url: str, family: str, options: LoadOptions, out_dir: Path, 
     }
 
 
+def _locust_version() -> str:
+    # Never import locust in the driver: it monkey-patches the standard library with gevent.
+    try:
+        return importlib.metadata.version("locust")
+    except importlib.metadata.PackageNotFoundError:
+        return "not installed"
+
+
 def _now() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 
@@ -283,7 +290,9 @@ def run_key(env: str, server: str) -> str:
     return f"{env}--{server.replace('+', '-')}"
 
 
-def load_env_server(prepared: Prepared, server: str, options: LoadOptions, load_dir: Path) -> dict[str, Any]:
+def load_env_server(
+    prepared: Prepared, server: str, options: LoadOptions, load_dir: Path, command: str = ""
+) -> dict[str, Any]:
     """One env and server under load; writes and returns its figures."""
     spec = prepared.spec
     key = run_key(spec.name, server)
@@ -295,7 +304,8 @@ def load_env_server(prepared: Prepared, server: str, options: LoadOptions, load_
         "server": server,
         **prepared.facts,
         "options": options.as_dict(),
-        "locust_version": locust.__version__,
+        "command": command,
+        "locust_version": _locust_version(),
         "started_at": _now(),
         "status": "error",
         "reason": "",

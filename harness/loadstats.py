@@ -140,7 +140,9 @@ def timeline(history_csv: Path) -> list[dict[str, Any]]:
         if row.get("Type") != DELIVER:
             continue
         stamp = int(float(row["Timestamp"]))
-        point = seconds.setdefault(stamp, {"t": stamp, "users": int(row["User Count"]), "deliveries_per_s": 0.0})
+        point = seconds.setdefault(
+            stamp, {"t": stamp, "at": stamp, "users": int(row["User Count"]), "deliveries_per_s": 0.0}
+        )
         kind = row["Name"].rsplit(" ", 1)[-1]
         rps = _number(row["Requests/s"]) or 0.0
         point["deliveries_per_s"] = round(point["deliveries_per_s"] + rps, 1)
