@@ -319,7 +319,7 @@ def load_env_server(
             raise LoadError(f"Locust did not end within its bound: {outcome['log_tail'][-300:]}")
         entries = loadstats.read_entries(tmp / "locust.json")
         summary.update(loadstats.summarize(entries))
-        summary["timeline"] = loadstats.timeline(tmp / "locust_stats_history.csv")
+        summary["timeline"] = loadstats.timeline(entries, tmp / "locust_stats_history.csv")
         capacity_file = tmp / "capacity.json"
         if options.capacity:
             summary["capacity"] = json.loads(capacity_file.read_text()) if capacity_file.exists() else None

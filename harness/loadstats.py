@@ -129,35 +129,47 @@ def _number(text: str) -> float | None:
         return None
 
 
-def timeline(history_csv: Path) -> list[dict[str, Any]]:
-    """Per second: users, deliveries/s per kind and in total, and each kind's current p50/p95/p99."""
+def timeline(entries: list[dict[str, Any]], history_csv: Path) -> list[dict[str, Any]]:
+    """Per second: users, deliveries per kind and in total, and each kind's current p50/p95/p99.
+
+    Deliveries per second are exact (Locust's per-second counts in its JSON);
+    users and the percentiles (over Locust's 10 s window) come from its
+    per-second history CSV.
+    """
     try:
         rows = list(csv.DictReader(history_csv.open(encoding="utf-8", newline="")))
     except OSError:
-        return []
-    seconds: dict[int, dict[str, Any]] = {}
+        rows = []
+    users: dict[int, int] = {}
+    latency: dict[tuple[int, str], dict[str, float | None]] = {}
     for row in rows:
-        if row.get("Type") != DELIVER:
-            continue
         stamp = int(float(row["Timestamp"]))
-        point = seconds.setdefault(
-            stamp, {"t": stamp, "at": stamp, "users": int(row["User Count"]), "deliveries_per_s": 0.0}
-        )
-        kind = row["Name"].rsplit(" ", 1)[-1]
-        rps = _number(row["Requests/s"]) or 0.0
-        point["deliveries_per_s"] = round(point["deliveries_per_s"] + rps, 1)
-        point[kind] = {
-            "deliveries_per_s": round(rps, 1),
-            "p50": _number(row.get("50%", "")),
-            "p95": _number(row.get("95%", "")),
-            "p99": _number(row.get("99%", "")),
-        }
-    if not seconds:
+        users[stamp] = int(row["User Count"])
+        if row.get("Type") == DELIVER:
+            latency[(stamp, _kind_of({"name": row["Name"]}))] = {
+                pct: _number(row.get(column, "")) for pct, column in (("p50", "50%"), ("p95", "95%"), ("p99", "99%"))
+            }
+    counts: dict[tuple[int, str], int] = Counter()
+    for entry in entries:
+        if entry.get("method") == DELIVER:
+            for stamp, count in (entry.get("num_reqs_per_sec") or {}).items():
+                counts[(int(float(stamp)), _kind_of(entry))] += int(count)
+    stamps = sorted({s for s, _ in counts} | set(users))
+    if not stamps or not counts:
         return []
-    first = min(seconds)
+    first, last = min(s for s, _ in counts), max(s for s, _ in counts)
     out = []
-    for stamp in sorted(seconds):
-        point = seconds[stamp]
-        point["t"] = stamp - first
+    current_users = 0
+    for stamp in stamps:
+        current_users = users.get(stamp, current_users)
+        if not first - 1 <= stamp <= last:
+            continue
+        point: dict[str, Any] = {"t": stamp - first, "at": stamp, "users": current_users, "deliveries_per_s": 0}
+        for kind in KINDS:
+            delivered = counts.get((stamp, kind), 0)
+            figures = latency.get((stamp, kind))
+            if delivered or figures:
+                point[kind] = {"deliveries_per_s": delivered, **(figures or dict.fromkeys(("p50", "p95", "p99")))}
+                point["deliveries_per_s"] += delivered
         out.append(point)
     return out

@@ -74,19 +74,25 @@ def test_summary_per_kind_with_loss_and_errors() -> None:
     assert figures["clients"]["connect"]["count"] == 10
 
 
-def test_timeline_from_locust_history(tmp_path: Path) -> None:
+def test_timeline_from_locust_counts_and_history(tmp_path: Path) -> None:
     history = tmp_path / "h.csv"
     history.write_text(
         "Timestamp,User Count,Type,Name,Requests/s,Failures/s,50%,95%,99%\n"
+        "999,0,,Aggregated,0,0,N/A,N/A,N/A\n"
         "1000,5,deliver,ws4redis broadcast,10.0,0,2,5,9\n"
-        "1000,5,deliver,ws4redis user,2.0,0,3,6,8\n"
         "1000,5,,Aggregated,30.0,0,2,5,9\n"
         "1001,10,deliver,ws4redis broadcast,20.0,0,N/A,N/A,N/A\n"
     )
-    points = timeline(history)
-    assert [p["t"] for p in points] == [0, 1]
-    assert points[0]["deliveries_per_s"] == 12.0 and points[0]["users"] == 5
-    assert points[0]["broadcast"]["p99"] == 9 and points[1]["broadcast"]["p50"] is None
+    entries = [
+        {"method": "deliver", "name": "ws4redis broadcast", "num_reqs_per_sec": {"1000": 40, "1001": 60}},
+        {"method": "deliver", "name": "ws4redis user", "num_reqs_per_sec": {"1001": 3}},
+        {"method": "send", "name": "ws4redis user", "num_reqs_per_sec": {"1001": 3}},
+    ]
+    points = timeline(entries, history)
+    assert [p["t"] for p in points] == [-1, 0, 1]
+    assert points[1]["deliveries_per_s"] == 40 and points[1]["users"] == 5
+    assert points[2]["deliveries_per_s"] == 63 and points[2]["user"]["deliveries_per_s"] == 3
+    assert points[1]["broadcast"]["p99"] == 9 and points[2]["broadcast"]["p50"] is None
 
 
 def _snap(at: float, hist: dict[int, int], lost: int = 0) -> Snapshot:
