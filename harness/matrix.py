@@ -7,6 +7,7 @@ tox.ini lists the same env names (a test keeps the two in sync).
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 ENV_NAME = re.compile(
@@ -31,6 +32,15 @@ class StackRelease:
     # Pins of the stack's own dependencies that the matrix relies on, keyed by
     # the oldest Python they apply to (the newest matching key wins).
     support_pins: tuple[tuple[tuple[int, int], tuple[str, ...]], ...] = ()
+    # Channel layers (Channels only): every server runs once per layer.
+    layers: tuple[str, ...] = ()
+
+    @property
+    def modes(self) -> tuple[str, ...]:
+        """The server modes an env checks: "uwsgi", or "daphne+redis" when layers apply."""
+        if not self.layers:
+            return self.servers
+        return tuple(f"{server}+{layer}" for server in self.servers for layer in self.layers)
 
     def pins_for(self, python: tuple[int, int]) -> tuple[str, ...]:
         chosen: tuple[str, ...] = ()
@@ -41,6 +51,7 @@ class StackRelease:
 
 
 WS4REDIS_SERVERS = ("runserver", "uwsgi")
+CHANNELS_SERVERS = ("runserver", "daphne", "uvicorn")
 
 STACK_RELEASES: dict[str, StackRelease] = {
     "ws4redis04": StackRelease(
@@ -64,6 +75,36 @@ STACK_RELEASES: dict[str, StackRelease] = {
         "0.6.0",
         WS4REDIS_SERVERS,
         (((2, 7), ("redis<4", "uWSGI==2.0.31", "gevent")),),
+    ),
+    # Channels: runserver is Channels' own up to 3 and daphne's from 4; uvicorn
+    # speaks ASGI 2 (Channels 2) and ASGI 3.  Companion releases of the same era.
+    "channels2": StackRelease(
+        "channels",
+        "channels",
+        "2.4.0",
+        CHANNELS_SERVERS,
+        (
+            ((3, 6), ("channels-redis==2.4.2", "daphne==2.5.0", "uvicorn==0.16.0", "websockets==9.1")),
+            # uvicorn 0.16 passes websockets a logger, which websockets accepts from 10.
+            ((3, 7), ("channels-redis==2.4.2", "daphne==2.5.0", "uvicorn==0.16.0", "websockets==10.1")),
+        ),
+        layers=("redis", "inmemory"),  # RedisPubSubChannelLayer arrived in channels_redis 3.3
+    ),
+    "channels3": StackRelease(
+        "channels",
+        "channels",
+        "3.0.5",
+        CHANNELS_SERVERS,
+        (((3, 6), ("channels-redis==3.4.1", "daphne==3.0.2", "uvicorn==0.16.0", "websockets==10.1")),),
+        layers=("redis", "pubsub", "inmemory"),
+    ),
+    "channels4": StackRelease(
+        "channels",
+        "channels",
+        "4.3.2",
+        CHANNELS_SERVERS,
+        (((3, 9), ("channels-redis==4.3.0", "daphne==4.2.3", "uvicorn>=0.30", "websockets>=13")),),
+        layers=("redis", "pubsub", "inmemory"),
     ),
 }
 
@@ -91,7 +132,19 @@ class EnvSpec:
 
     @property
     def servers(self) -> tuple[str, ...]:
-        return self.stack.servers
+        """Server modes, e.g. ("runserver", "uwsgi") or ("daphne+redis", ...)."""
+        return self.stack.modes
+
+    def select_modes(self, wanted: Sequence[str]) -> tuple[str, ...]:
+        """The modes matching any of ``wanted`` (a whole mode, a server or a layer); all when empty."""
+
+        def matches(mode: str, name: str) -> bool:
+            return name in (mode, *mode.split("+"))
+
+        for name in wanted:
+            if not any(matches(mode, name) for mode in self.servers):
+                raise ValueError(f"{self.name} has no server mode {name!r}; its modes are {', '.join(self.servers)}")
+        return tuple(m for m in self.servers if not wanted or any(matches(m, name) for name in wanted))
 
     def requirements(self) -> list[str]:
         major, minor = self.django
@@ -139,9 +192,24 @@ LABELS: dict[str, tuple[str, ...]] = {
         "py311-django42-ws4redis06",
         "py312-django52-ws4redis06",
     ),
+    "channels": (
+        "py36-django22-channels2",
+        "py38-django30-channels2",  # the seed 002 stack: Channels 2.4 on Django 3.0
+        "py38-django31-channels3",
+        "py39-django32-channels3",
+        "py310-django42-channels4",
+        "py311-django42-channels4",
+        "py312-django52-channels4",
+        "py313-django52-channels4",
+        "py312-django60-channels4",
+        # One step past declared support, reported whatever happens.
+        "py38-django32-channels2",
+        "py310-django42-channels3",
+        "py311-django41-channels4",
+    ),
 }
-# What README line 1 runs: the seed rows plus one modern ws4redis env.
-LABELS["main"] = LABELS["seed"] + ("py37-django22-ws4redis06",)
+# What README line 1 runs: the seed rows plus one modern env of each stack.
+LABELS["main"] = LABELS["seed"] + ("py37-django22-ws4redis06", "py311-django42-channels4")
 
 
 def all_env_names() -> list[str]:

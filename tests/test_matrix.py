@@ -6,8 +6,9 @@ import configparser
 
 import pytest
 
+from harness import toxini
 from harness.matrix import LABELS, BadEnvName, all_env_names, parse_env_name
-from harness.stacks.base import ROOT
+from harness.toxini import TOX_INI
 
 
 def test_parses_python_django_and_stack() -> None:
@@ -34,20 +35,21 @@ def test_every_matrix_env_parses() -> None:
         assert parse_env_name(name).name == name
 
 
-def _tox_ini() -> configparser.ConfigParser:
+def test_tox_ini_env_list_and_labels_are_generated_from_the_matrix() -> None:
+    current = TOX_INI.read_text()
+    assert toxini.render(current) == current, "tox.ini is out of date: run `python -m harness.toxini`"
+
+
+def test_tox_ini_lists_every_env_and_label() -> None:
     parser = configparser.ConfigParser(interpolation=None)
-    parser.read(ROOT / "tox.ini")
-    return parser
+    parser.read(TOX_INI)
+    assert parser["tox"]["env_list"].split() == all_env_names()
+    labels = [line.split("=")[0].strip() for line in parser["tox"]["labels"].strip().splitlines()]
+    assert labels == list(LABELS)
 
 
-def test_tox_env_list_equals_matrix() -> None:
-    env_list = _tox_ini()["tox"]["env_list"].split()
-    assert env_list == all_env_names()
-
-
-def test_tox_labels_equal_matrix_labels() -> None:
-    lines = [line.strip() for line in _tox_ini()["tox"]["labels"].strip().splitlines()]
-    labels = {name.strip(): [e.strip() for e in envs.split(",")] for name, envs in (ln.split("=") for ln in lines)}
-    expected = {name: list(envs) for name, envs in LABELS.items()}
-    expected["main"] = expected["main"] + ["report"]  # the main job ends with the report
-    assert labels == expected
+def test_channels_modes_are_server_times_layer() -> None:
+    spec = parse_env_name("py311-django42-channels4")
+    assert "daphne+redis" in spec.servers and "uvicorn+pubsub" in spec.servers
+    assert len(spec.servers) == 9
+    assert len(parse_env_name("py38-django30-channels2").servers) == 6  # no pub/sub layer in channels_redis 2
