@@ -31,7 +31,7 @@ from gevent.event import Event
 from locust import User, events, task
 from locust.runners import MasterRunner, WorkerRunner
 
-from harness.loadclient import ClientError, LoadChatClient, load_protocol, send
+from harness.loadclient import ClientError, LoadChatClient, load_protocol, publish_path, send
 from harness.loadconfig import BadLoadSettings, LoadSettings, add_locust_options
 from harness.loadtrack import Outcome, Tracker
 from harness.loadusers import LoadPopulation
@@ -207,7 +207,8 @@ class ChatUser(User):
         self.warmup_token = f"W|{session.tag}|{self.client_id}|{uuid.uuid4().hex[:8]}"
         while time.monotonic() < deadline and not self.subscribed.is_set():
             try:
-                protocol.send_user(self.client, self.username, self.warmup_token)
+                path = publish_path(protocol, "user", session.settings.publish_path)
+                protocol.send(self.client, "user", self.username, self.warmup_token, path)
             except ClientError as exc:
                 session.fire("subscribe", "subscribe", (time.perf_counter() - started) * 1000, error=str(exc))
                 self.broken = "subscribe failed"
@@ -254,7 +255,8 @@ class ChatUser(User):
         message = session.tracker.expect(kind, target, time.time())
         started = time.perf_counter()
         try:
-            send(self.client.protocol, self.client, kind, target, message.encode(session.settings.message_bytes))
+            text = message.encode(session.settings.message_bytes)
+            send(self.client.protocol, self.client, kind, target, text, session.settings.publish_path)
         except ClientError as exc:
             session.tracker.cancel(message)
             session.fire("send", kind, (time.perf_counter() - started) * 1000, error=str(exc))

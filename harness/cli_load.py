@@ -40,6 +40,9 @@ def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--mix", default=DEFAULT_MIX, help=f"weights of the kinds (default {DEFAULT_MIX})")
     parser.add_argument("--message-bytes", type=int, default=128, help="size of each message (default 128)")
     parser.add_argument("--loss-timeout", type=float, default=5.0, help="seconds before a delivery is lost (5)")
+    parser.add_argument(
+        "--publish-path", default="auto", choices=("auto", "socket", "http"), help="where a stack offers both"
+    )
 
 
 def add_parsers(sub: Any) -> None:
@@ -106,6 +109,7 @@ def _options(args: argparse.Namespace) -> Any:
         loss_timeout=args.loss_timeout,
         load_users=args.load_users,
         group_size=args.group_size,
+        publish_path=args.publish_path,
         capacity=capacity,
         settings_module=args.settings,
         extra_pythonpath=tuple(Path(p).resolve() for p in args.pythonpath),

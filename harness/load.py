@@ -90,6 +90,7 @@ class LoadOptions:
     loss_timeout: float = 5.0
     load_users: int = 0  # 0: as many as Locust users (or capacity's max users)
     group_size: int = DEFAULT_GROUP_SIZE
+    publish_path: str = "auto"
     capacity: Capacity | None = None
     settings_module: str = "chatserver.settings"
     extra_pythonpath: tuple[Path, ...] = ()
@@ -197,6 +198,8 @@ def locust_options(family: str, options: LoadOptions) -> list[str]:
         str(options.message_bytes),
         "--loss-timeout",
         str(options.loss_timeout),
+        "--publish-path",
+        options.publish_path,
     ]
     if options.capacity:
         cap = options.capacity

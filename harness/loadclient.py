@@ -3,15 +3,12 @@ one WebSocket) whose reader hands every chat message to a callback at once,
 instead of keeping frames in an inbox.
 
 How each stack subscribes and sends is the stack adapter's ``Protocol``
-(``harness.stacks``), the same the compatibility scenarios use.  Until the
-Channels adapter is registered there, ``ChannelsChatProtocol`` below speaks the
-Channels chat server's protocol (see DESIGN.md), so the load users need no
-rework once it is.
+(``harness.stacks``), the same the compatibility scenarios use: a stack added
+there is load-tested with no change here.
 """
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Callable
 
@@ -25,53 +22,18 @@ OnMessage = Callable[[str, float], None]  # (chat message, time.time() of receip
 OnClose = Callable[[str], None]  # reason
 
 
-class ChannelsChatProtocol(Protocol):
-    """Channels chat server: every kind as a JSON command over the socket."""
-
-    def __init__(self, session_tag: str) -> None:
-        self.session_tag = session_tag
-
-    def socket_path(self) -> str:
-        return f"/ws/chat/?session={self.session_tag}"
-
-    def send_broadcast(self, sender: ChatClient, text: str) -> None:
-        sender.send(json.dumps({"command": "broadcast", "message": text}))
-
-    def send_user(self, sender: ChatClient, target: str, text: str) -> None:
-        sender.send(json.dumps({"command": "user", "user": target, "message": text}))
-
-    def send_group(self, sender: ChatClient, group: str, text: str) -> None:
-        sender.send(json.dumps({"command": "group", "group": group, "message": text}))
-
-    def decode(self, frame_text: str) -> str:
-        try:
-            data = json.loads(frame_text)
-        except ValueError:
-            return frame_text
-        if isinstance(data, dict) and data.get("type") == "chat":
-            return str(data.get("message", ""))
-        return frame_text
-
-
 def load_protocol(family: str, session_tag: str) -> Protocol:
-    """The stack's own protocol adapter; the built-in Channels one when none is registered."""
-    try:
-        return stack_for(family).protocol(session_tag)
-    except ValueError:
-        if family == "channels":
-            return ChannelsChatProtocol(session_tag)
-        raise
+    return stack_for(family).protocol(session_tag)
 
 
-def send(protocol: Protocol, client: ChatClient, kind: str, target: str, text: str) -> None:
-    if kind == "broadcast":
-        protocol.send_broadcast(client, text)
-    elif kind == "user":
-        protocol.send_user(client, target, text)
-    elif kind == "group":
-        protocol.send_group(client, target, text)
-    else:
-        raise ValueError(f"unknown kind {kind!r}")
+def publish_path(protocol: Protocol, kind: str, wanted: str = "auto") -> str:
+    """The path a kind is sent through: ``wanted`` when the stack offers it, else the stack's first."""
+    paths = protocol.publish_paths[kind]
+    return wanted if wanted in paths else paths[0]
+
+
+def send(protocol: Protocol, client: ChatClient, kind: str, target: str, text: str, wanted: str = "auto") -> None:
+    protocol.send(client, kind, target, text, publish_path(protocol, kind, wanted))
 
 
 class LoadChatClient(ChatClient):
@@ -114,4 +76,4 @@ class LoadChatClient(ChatClient):
         super().close()
 
 
-__all__ = ["ChannelsChatProtocol", "ClientError", "LoadChatClient", "load_protocol", "send"]
+__all__ = ["ClientError", "LoadChatClient", "load_protocol", "publish_path", "send"]

@@ -89,6 +89,7 @@ class LoadSettings:
     mix: dict[str, float]
     message_bytes: int
     loss_timeout: float
+    publish_path: str = "auto"
 
     @staticmethod
     def from_options(options: Any, host: str) -> LoadSettings:
@@ -115,6 +116,7 @@ class LoadSettings:
             mix=parse_mix(options.mix),
             message_bytes=options.message_bytes,
             loss_timeout=options.loss_timeout,
+            publish_path=getattr(options, "publish_path", "auto") or "auto",
         )
 
 
@@ -128,6 +130,12 @@ def add_locust_options(parser: Any) -> None:
     group.add_argument("--mix", default=DEFAULT_MIX, help="weights of the message kinds")
     group.add_argument("--message-bytes", type=int, default=128, help="size of each message")
     group.add_argument("--loss-timeout", type=float, default=5.0, help="seconds before a delivery counts as lost")
+    group.add_argument(
+        "--publish-path",
+        default="auto",
+        choices=("auto", "socket", "http"),
+        help="send over the socket or by HTTP POST where the stack offers both (auto: the stack's first)",
+    )
     shape = parser.add_argument_group("Capacity", "step load (only with the capacity shape file)")
     shape.add_argument("--step-users", type=int, default=10, help="users added per step")
     shape.add_argument("--step-seconds", type=float, default=15.0, help="duration of each step")
