@@ -41,6 +41,11 @@ def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--message-bytes", type=int, default=128, help="size of each message (default 128)")
     parser.add_argument("--loss-timeout", type=float, default=5.0, help="seconds before a delivery is lost (5)")
     parser.add_argument(
+        "--keep-password-hasher",
+        action="store_true",
+        help="log in with the server's own hasher (default: Django's fast MD5 hasher, so logins do not dominate)",
+    )
+    parser.add_argument(
         "--publish-path", default="auto", choices=("auto", "socket", "http"), help="where a stack offers both"
     )
 
@@ -110,6 +115,7 @@ def _options(args: argparse.Namespace) -> Any:
         load_users=args.load_users,
         group_size=args.group_size,
         publish_path=args.publish_path,
+        fast_password_hasher=not args.keep_password_hasher,
         capacity=capacity,
         settings_module=args.settings,
         extra_pythonpath=tuple(Path(p).resolve() for p in args.pythonpath),

@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import importlib.metadata
 import json
+import os
 import re
 import secrets
 import shutil
@@ -44,6 +45,8 @@ from harness.stacks.base import ROOT
 from harness.sutenv import InstallError, build_sut_env
 
 LOAD_SCHEMA = 1
+OVERLAY_DIR = ROOT / "chatservers" / "load_overlay"
+OVERLAY_SETTINGS = "harness_load_settings"
 LOCUSTFILE = ROOT / "locustfile.py"
 CAPACITY_SHAPE = ROOT / "locustfile_capacity.py"
 LOCUST_START_GRACE = 60.0  # imports, workers connecting
@@ -94,6 +97,7 @@ class LoadOptions:
     capacity: Capacity | None = None
     settings_module: str = "chatserver.settings"
     extra_pythonpath: tuple[Path, ...] = ()
+    fast_password_hasher: bool = True  # see chatservers/load_overlay
 
     @property
     def run_seconds(self) -> float:
@@ -140,14 +144,19 @@ def prepared_env(spec: EnvSpec, work_root: Path, options: LoadOptions) -> Iterat
     except InstallError as exc:
         raise LoadError(f"install failed: {exc.key_line}") from exc
     stack = stack_for(spec.stack.family)
+    settings_module, pythonpath = options.settings_module, options.extra_pythonpath
+    if options.fast_password_hasher:
+        # The overlay reads the real settings module from the environment the server inherits.
+        os.environ["CHAT_BASE_SETTINGS"] = settings_module
+        settings_module, pythonpath = OVERLAY_SETTINGS, (*pythonpath, OVERLAY_DIR)
     try:
         with private_redis(work_dir) as redis_endpoint:
             config = ChatConfig(
                 stack,
-                options.settings_module,
+                settings_module,
                 redis_endpoint,
                 key_prefix=f"load-{spec.name}-{secrets.token_hex(3)}",
-                extra_pythonpath=options.extra_pythonpath,
+                extra_pythonpath=pythonpath,
             )
             template_db = work_dir / "load-template.sqlite3"
             try:

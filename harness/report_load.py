@@ -269,6 +269,8 @@ def _load_text(options: dict[str, Any]) -> str:
     )
     if options.get("workers"):
         text += f", Locust master + {options['workers']} workers"
+    if options.get("fast_password_hasher"):
+        text += ", logins hashed with Django's MD5 hasher"
     cap = options.get("capacity")
     if cap:
         text = (
