@@ -36,7 +36,7 @@ def test_load_population_names_groups_and_no_clash_with_fixture_users() -> None:
 
 def test_percentile_matches_locust_definition() -> None:
     hist = Counter({1: 50, 2: 45, 10: 4, 100: 1})
-    # Locust's: the smallest value with at most (1 - p) of the samples above it... counted from the top.
+    # Locust's definition: walking down from the largest value, the first with at most p*N samples below it.
     assert percentile(hist, 0.5) == 2
     assert percentile(hist, 0.95) == 10
     assert percentile(hist, 0.99) == 100
