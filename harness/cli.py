@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 from types import FrameType
 
+from harness.cli_load import add_parsers as add_load_parsers
 from harness.matrix import BadEnvName, parse_env_name
 from harness.results import BadResults
 from harness.stacks.base import ROOT
@@ -59,7 +60,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     from harness.report import write_report
 
     try:
-        written = write_report(Path(args.results_dir), Path(args.output_dir))
+        written = write_report(Path(args.results_dir), Path(args.output_dir), Path(args.load_dir))
     except BadResults as exc:
         print(f"harness report: {exc}", file=sys.stderr)
         return 2
@@ -95,7 +96,9 @@ def build_parser() -> argparse.ArgumentParser:
     report = sub.add_parser("report", help="write reports/compatibility.rst and .html from the results")
     report.add_argument("--results-dir", default=default_results)
     report.add_argument("--output-dir", default=str(ROOT / "reports"))
+    report.add_argument("--load-dir", default=str(ROOT / "reports" / "load"), help="harness load's figures")
     report.set_defaults(func=cmd_report)
+    add_load_parsers(sub)
     return parser
 
 
