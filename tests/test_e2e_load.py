@@ -20,19 +20,22 @@ from typing import Any
 import pytest
 import requests
 
+from harness.load import run_key
 from harness.ports import free_port
 from harness.report import write_report
 from harness.stacks.base import ROOT
-from tests.conftest import BROKEN_SERVERS, E2E_ENV
+from tests.conftest import BROKEN_SERVERS, CHANNELS_E2E_ENV, E2E_ENV
 
 pytestmark = pytest.mark.e2e
 SERVER = "uwsgi"
+# A correct run and the web UI are checked on both stacks.
+TARGETS = [(E2E_ENV, SERVER), (CHANNELS_E2E_ENV, "daphne+redis")]
 LOAD_TIMEOUT = 900  # a cold SUT venv compiles uWSGI; a warm run takes seconds
 SHORT = ("--users", "6", "--spawn-rate", "6", "--run-time", "6s", "--loss-timeout", "2")
 
 
 def _leftovers(work_root: Path) -> list[str]:
-    out = subprocess.run(["ps", "-eo", "pid=,args="], capture_output=True, text=True).stdout
+    out = subprocess.run(["ps", "-ww", "-eo", "pid=,args="], capture_output=True, text=True).stdout
     return [
         line for line in out.splitlines() if ("locust" in line or str(work_root) in line) and "pytest" not in line
     ]
@@ -40,19 +43,22 @@ def _leftovers(work_root: Path) -> list[str]:
 
 @pytest.fixture
 def run_load(work_root: Path, tmp_path: Path) -> Callable[..., tuple[int, dict[str, Any], str]]:
-    def run(*args: str) -> tuple[int, dict[str, Any], str]:
+    def run(*args: str, env: str = E2E_ENV, server: str = SERVER) -> tuple[int, dict[str, Any], str]:
         load_dir = tmp_path / "load"
-        cmd = [sys.executable, "-m", "harness.cli", "load", E2E_ENV, "--server", SERVER, "--load-dir", str(load_dir)]
+        cmd = [sys.executable, "-m", "harness.cli", "load", env, "--server", server, "--load-dir", str(load_dir)]
         cmd += ["--work-root", str(work_root), *args]
         done = subprocess.run(cmd, capture_output=True, text=True, timeout=LOAD_TIMEOUT, cwd=ROOT)
-        summary = json.loads((load_dir / f"{E2E_ENV}--{SERVER}.json").read_text())
+        summary = json.loads((load_dir / f"{run_key(env, server)}.json").read_text())
         return done.returncode, summary, done.stdout + done.stderr
 
     return run
 
 
-def test_load_run_gives_deliveries_latency_and_a_report(run_load, tmp_path: Path, work_root: Path) -> None:
-    code, summary, output = run_load(*SHORT)
+@pytest.mark.parametrize(("env", "server"), TARGETS)
+def test_load_run_gives_deliveries_latency_and_a_report(
+    run_load, tmp_path: Path, work_root: Path, env: str, server: str
+) -> None:
+    code, summary, output = run_load(*SHORT, env=env, server=server)
     assert code == 0, output
     assert summary["status"] == "ok", output
     totals = summary["totals"]
@@ -63,16 +69,16 @@ def test_load_run_gives_deliveries_latency_and_a_report(run_load, tmp_path: Path
     assert summary["clients"]["connect"]["count"] == 6 and summary["clients"]["connect"]["failures"] == 0
     assert summary["generator"]["samples"] > 0
     assert summary["timeline"] and any(p["deliveries_per_s"] > 0 for p in summary["timeline"])
-    run_dir = tmp_path / "load" / f"{E2E_ENV}--{SERVER}"
+    run_dir = tmp_path / "load" / run_key(env, server)
     assert {"locust.html", "locust.json", "locust_stats.csv", "locust_stats_history.csv"} <= {
         p.name for p in run_dir.iterdir()
     }
     out = tmp_path / "reports"
     write_report(Path(__file__).parent / "data" / "results", out, tmp_path / "load")
     rst = (out / "compatibility.rst").read_text()
-    assert f"Load: {E2E_ENV} on {SERVER}" in rst and "Deliveries/s" in rst
-    assert (out / "load" / "plots" / f"{E2E_ENV}--{SERVER}-throughput.png").stat().st_size > 1000
-    assert (out / "load" / "plots" / f"{E2E_ENV}--{SERVER}-latency.png").stat().st_size > 1000
+    assert f"Load: {env} on {server}" in rst and "Deliveries/s" in rst
+    assert (out / "load" / "plots" / f"{run_key(env, server)}-throughput.png").stat().st_size > 1000
+    assert (out / "load" / "plots" / f"{run_key(env, server)}-latency.png").stat().st_size > 1000
     assert not _leftovers(work_root)
 
 
@@ -112,9 +118,10 @@ def test_step_load_reports_a_capacity(run_load) -> None:
         assert capacity["held_deliveries_per_s"] > 0
 
 
-def test_web_ui_runs_against_harness_serve(work_root: Path, tmp_path: Path) -> None:
+@pytest.mark.parametrize(("env", "server"), TARGETS)
+def test_web_ui_runs_against_harness_serve(work_root: Path, tmp_path: Path, env: str, server: str) -> None:
     serve = subprocess.Popen(
-        [sys.executable, "-m", "harness.cli", "serve", E2E_ENV, "--server", SERVER, "--load-users", "10"]
+        [sys.executable, "-m", "harness.cli", "serve", env, "--server", server, "--load-users", "10"]
         + ["--work-root", str(work_root), "--max-seconds", "120"],
         cwd=ROOT,
         stdout=subprocess.PIPE,
