@@ -21,14 +21,13 @@ from harness.clients import LOGIN_PATH, ws_url
 from harness.ports import free_port
 from harness.procs import ManagedProcess, run_command
 from harness.redis_server import RedisEndpoint
-from harness.stacks.base import ROOT, Stack
+from harness.stacks.base import Stack
 from harness.sutenv import SutEnv
 
 STARTUP_TIMEOUT = 60.0
 MIGRATE_TIMEOUT = 180.0
 LOG_EXCERPT_LINES = 40
 LOG_TAIL_LINES = 25
-FIXTURES = ROOT / "fixtures" / "users.json"
 
 # The last line of a traceback: "module.SomeError: message".
 EXCEPTION_LINE = re.compile(r"^[A-Za-z_][\w.]*(Error|Exception|Configured|Exit): .+")
@@ -93,7 +92,8 @@ def prepare_database(config: ChatConfig, sut: SutEnv, db_path: Path, log_dir: Pa
     db_path.unlink(missing_ok=True)
     env = config.environment(sut, db_path)
     started = time.monotonic()
-    for step, args in (("migrate", ["migrate", "--noinput"]), ("loaddata", ["loaddata", str(FIXTURES)])):
+    loaddata = ["loaddata", *map(str, config.stack.fixtures)]
+    for step, args in (("migrate", ["migrate", "--noinput"]), ("loaddata", loaddata)):
         outcome = run_command(
             [str(sut.python), "manage.py", *args],
             timeout=MIGRATE_TIMEOUT,

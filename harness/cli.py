@@ -39,12 +39,10 @@ def cmd_run(args: argparse.Namespace) -> int:
         servers=tuple(args.server),
     )
     for spec in specs:
-        unknown = [s for s in options.servers if s not in spec.servers]
-        if unknown:
-            print(
-                f"harness run: {spec.name} has no server {unknown[0]!r}; its servers are {', '.join(spec.servers)}",
-                file=sys.stderr,
-            )
+        try:
+            spec.select_modes(options.servers)
+        except ValueError as exc:
+            print(f"harness run: {exc}", file=sys.stderr)
             return 2
     signal.signal(signal.SIGTERM, _sigterm_as_interrupt)
     worst = 0
@@ -81,7 +79,12 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("envs", nargs="+", metavar="ENV", help="e.g. py27-django18-ws4redis04 (see tox -l)")
     run.add_argument("--results-dir", default=default_results)
     run.add_argument("--work-root", help="where venvs and logs go (default .harness/ or $HARNESS_WORK_ROOT)")
-    run.add_argument("--server", action="append", default=[], help="only this server mode (repeatable)")
+    run.add_argument(
+        "--server",
+        action="append",
+        default=[],
+        help="only this server mode, server or layer, e.g. uwsgi, daphne+redis, daphne (repeatable)"
+    )
     run.add_argument("--settings", default="chatserver.settings", help="Django settings module of the chat server")
     run.add_argument(
         "--pythonpath",

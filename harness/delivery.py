@@ -10,19 +10,22 @@ a client that has the marker and not the probe will not get the probe later.
 from __future__ import annotations
 
 import itertools
+import os
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 
 from harness.clients import ChatClient, ClientError, Frame
-from harness.stacks.base import Protocol
+from harness.stacks.base import SOCKET, Protocol
 
 USERS = ("admin", "john", "mary")
 GROUPS: Mapping[str, tuple[str, ...]] = {"chatusers": ("john", "mary")}
 EVERYBODY = "everybody"
 
-DELIVERY_TIMEOUT = 3.0
-BARRIER_TIMEOUT = 3.0
+# Seconds to wait for a message and for the barrier.  HARNESS_DELIVERY_TIMEOUT
+# shortens both for the harness's own tests of servers that deliver nothing.
+DELIVERY_TIMEOUT = float(os.environ.get("HARNESS_DELIVERY_TIMEOUT", "3"))
+BARRIER_TIMEOUT = DELIVERY_TIMEOUT
 WARMUP_TIMEOUT = 5.0
 WARMUP_INTERVAL = 0.25
 
@@ -32,6 +35,7 @@ class CellSpec:
     kind: str  # "broadcast" | "user" | "group"
     sender: str
     target: str  # "everybody", a user name, or a group name
+    path: str = SOCKET  # how it is published: "socket" or "http"
 
     @property
     def expected(self) -> tuple[str, ...]:
@@ -42,14 +46,23 @@ class CellSpec:
         return (self.target,)
 
     def __str__(self) -> str:
-        return f"{self.kind}-{self.sender}-{self.target}"
+        return f"{self.path}-{self.kind}-{self.sender}-{self.target}"
 
 
-def delivery_cells() -> list[CellSpec]:
-    """3 broadcast, 9 user and 3 group cells, in the seed report's order."""
-    cells = [CellSpec("broadcast", sender, EVERYBODY) for sender in USERS]
-    cells += [CellSpec("user", sender, target) for sender in USERS for target in USERS]
-    cells += [CellSpec("group", sender, group) for sender in USERS for group in GROUPS]
+def delivery_cells(publish_paths: Mapping[str, tuple[str, ...]]) -> list[CellSpec]:
+    """3 broadcast, 9 user and 3 group cells (the seed report's order) per publish path.
+
+    ``publish_paths`` maps each kind to the paths a stack offers for it, e.g.
+    ws4redis {"broadcast": ("socket",), "user": ("http",), ...}: 15 cells.
+    """
+    cells = []
+    for path in dict.fromkeys(p for paths in publish_paths.values() for p in paths):
+        if path in publish_paths["broadcast"]:
+            cells += [CellSpec("broadcast", sender, EVERYBODY, path) for sender in USERS]
+        if path in publish_paths["user"]:
+            cells += [CellSpec("user", sender, target, path) for sender in USERS for target in USERS]
+        if path in publish_paths["group"]:
+            cells += [CellSpec("group", sender, group, path) for sender in USERS for group in GROUPS]
     return cells
 
 
@@ -59,6 +72,7 @@ class DeliveryResult:
     kind: str
     sender: str
     target: str
+    path: str
     expected: list[str]
     received: list[str]  # one entry per copy received, so duplicates show
     ok: bool
@@ -129,7 +143,7 @@ class ChatSession:
         missing: list[str] = list(USERS)
         while missing and time.monotonic() < deadline:
             try:
-                self.protocol.send_broadcast(self.clients["admin"], self._message_id("warmup"))
+                self.broadcast_from_admin(self._message_id("warmup"))
             except ClientError:
                 return
             waited_until = min(deadline, time.monotonic() + WARMUP_INTERVAL)
@@ -144,16 +158,10 @@ class ChatSession:
     def _message_id(self, label: str) -> str:
         return f"{label}:{self.session_tag}:{next(self._ids)}"
 
-    def send(self, kind: str, sender: str, target: str, text: str) -> None:
-        client = self.clients[sender]
-        if kind == "broadcast":
-            self.protocol.send_broadcast(client, text)
-        elif kind == "user":
-            self.protocol.send_user(client, target, text)
-        elif kind == "group":
-            self.protocol.send_group(client, target, text)
-        else:
-            raise ValueError(f"unknown delivery kind {kind!r}")
+    def broadcast_from_admin(self, text: str) -> None:
+        """A broadcast on the stack's first broadcast path (warm-ups and barriers)."""
+        path = self.protocol.publish_paths["broadcast"][0]
+        self.protocol.send(self.clients["admin"], "broadcast", EVERYBODY, text, path)
 
     def _has(self, text: str):  # noqa: ANN202 - a small predicate factory
         return lambda frames: any(self.protocol.decode(f.text) == text for f in frames)
@@ -168,6 +176,24 @@ class ChatSession:
                 missing.append(user)
         return missing
 
+    def barrier(self) -> list[str]:
+        """Broadcast a marker and wait until everybody has it: afterwards, whatever
+        was published before it and is not in an inbox will not arrive.  Returns
+        notes for the verdict when that could not be established."""
+        marker = self._message_id("barrier")
+        try:
+            self.broadcast_from_admin(marker)
+        except ClientError as exc:
+            return [f"barrier send failed: {exc}"]
+        late = self._wait_all(USERS, marker, BARRIER_TIMEOUT)
+        # Without the marker we cannot prove absence; we waited the full timeout
+        # instead, and say so.
+        return [f"barrier not seen by {', '.join(late)}"] if late else []
+
+    def marks(self) -> dict[str, int]:
+        """How many frames each client has now: pass to ``frames_since`` later."""
+        return {user: len(c.inbox.snapshot()) for user, c in self.clients.items()}
+
     def frames_since(self, marks: Mapping[str, int]) -> dict[str, list[Frame]]:
         out = {}
         for user, client in self.clients.items():
@@ -179,27 +205,17 @@ class ChatSession:
         """Send one probe for ``cell`` (optionally with ``body`` as its text) and judge it."""
         message_id = self._message_id("probe")
         text = f"{message_id} {body or f'{cell.kind} from {cell.sender} to {cell.target}'}"
-        marks = {user: len(c.inbox.snapshot()) for user, c in self.clients.items()}
+        marks = self.marks()
         sent_at = time.monotonic()
         notes: list[str] = []
         send_failed = False  # e.g. the publish view answered 500: a failure even if it published
         try:
-            self.send(cell.kind, cell.sender, cell.target, text)
+            self.protocol.send(self.clients[cell.sender], cell.kind, cell.target, text, cell.path)
         except ClientError as exc:
             send_failed = True
             notes.append(f"send failed: {exc}")
         self._wait_all(cell.expected, text, DELIVERY_TIMEOUT)
-        barrier = self._message_id("barrier")
-        try:
-            self.protocol.send_broadcast(self.clients["admin"], barrier)
-            late = self._wait_all(USERS, barrier, BARRIER_TIMEOUT)
-        except ClientError as exc:
-            late = list(USERS)
-            notes.append(f"barrier send failed: {exc}")
-        if late:
-            # Without the marker we cannot prove absence; we waited the full
-            # timeout instead, and say so.
-            notes.append(f"barrier not seen by {', '.join(late)}")
+        notes += self.barrier()
         frames = self.frames_since(marks)
         ok, received, latency, problems = judge(cell, text, message_id, frames, sent_at)
         notes += [
@@ -211,6 +227,7 @@ class ChatSession:
             kind=cell.kind,
             sender=cell.sender,
             target=cell.target,
+            path=cell.path,
             expected=list(cell.expected),
             received=received,
             ok=ok,

@@ -9,6 +9,7 @@ workflow (``python -m harness.workflow``) and the report's grids derive from it.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from harness.support import full_env_names
@@ -133,6 +134,17 @@ class EnvSpec:
     def servers(self) -> tuple[str, ...]:
         """Server modes, e.g. ("runserver", "uwsgi") or ("daphne+redis", ...)."""
         return self.stack.modes
+
+    def select_modes(self, wanted: Sequence[str]) -> tuple[str, ...]:
+        """The modes matching any of ``wanted`` (a whole mode, a server or a layer); all when empty."""
+
+        def matches(mode: str, name: str) -> bool:
+            return name in (mode, *mode.split("+"))
+
+        for name in wanted:
+            if not any(matches(mode, name) for mode in self.servers):
+                raise ValueError(f"{self.name} has no server mode {name!r}; its modes are {', '.join(self.servers)}")
+        return tuple(m for m in self.servers if not wanted or any(matches(m, name) for name in wanted))
 
     def requirements(self) -> list[str]:
         major, minor = self.django

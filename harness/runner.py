@@ -70,22 +70,26 @@ def run_scenarios(base_url: str, family: str, server: str, log_dir: Path) -> Col
     return collector
 
 
-def _server_verdict(server: dict[str, Any], cells: list[dict[str, Any]], errors: list[str]) -> str | None:
+def _server_verdict(
+    server: dict[str, Any], cells: list[dict[str, Any]], errors: list[str], expected_cells: int
+) -> str | None:
     """None when the server mode passed, else the reason it did not."""
-    reason = _first_problem(server, cells, errors)
+    reason = _first_problem(server, cells, errors, expected_cells)
     if reason and server["started"] and server["exceptions"]:
         reason += f" (server logged {server['exceptions'][0]})"
     return reason
 
 
-def _first_problem(server: dict[str, Any], cells: list[dict[str, Any]], errors: list[str]) -> str | None:
+def _first_problem(
+    server: dict[str, Any], cells: list[dict[str, Any]], errors: list[str], expected_cells: int
+) -> str | None:
     if not server["started"]:
         return f"{server['name']}: web server does not work: {server['error']}"
     if errors:
         return f"{server['name']}: scenarios broke: {errors[0]}"
     bad = [c for c in cells if not c["ok"]]
-    if len(cells) != len(delivery_cells()):
-        return f"{server['name']}: {len(cells)} of {len(delivery_cells())} delivery cells were observed"
+    if len(cells) != expected_cells:
+        return f"{server['name']}: {len(cells)} of {expected_cells} delivery cells were observed"
     if bad:
         first = bad[0]
         return (
@@ -174,7 +178,8 @@ def _run_servers(
     timings: dict[str, float] = result["timings"]
     log_dir = work_dir / "logs"
     reasons: list[str] = []
-    for server in options.servers or spec.servers:
+    expected_cells = len(delivery_cells(config.stack.protocol("count").publish_paths))
+    for server in spec.select_modes(options.servers):
         db = fresh_copy(template_db, work_dir / f"chat-{server}.sqlite3")
         start = time.monotonic()
         with running_server(config, sut, server, db, log_dir) as (record, base_url):
@@ -190,7 +195,7 @@ def _run_servers(
         cells = [cell.as_dict() for cell in collector.deliveries]
         result["deliveries"] += cells
         result["checks"] += collector.checks
-        verdict = _server_verdict(server_entry, cells, collector.errors)
+        verdict = _server_verdict(server_entry, cells, collector.errors, expected_cells)
         if verdict:
             reasons.append(verdict)
     timings["start"] = round(sum(v for k, v in timings.items() if k.startswith("start_")), 2)

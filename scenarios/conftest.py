@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from harness.delivery import ChatSession, DeliveryResult
+from harness.delivery import ChatSession, DeliveryResult, delivery_cells
 from harness.scenario_plugin import collector_of
 from harness.stacks import stack_for
 
@@ -22,6 +22,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--chat-url", help="base URL of a running chat server, e.g. http://127.0.0.1:8000")
     group.addoption("--chat-stack", default="ws4redis", help="stack family: ws4redis or channels")
     group.addoption("--chat-server", default="server", help="server mode name, recorded with each result")
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Delivery cells depend on the stack: each publish path of each kind."""
+    if "cell" in metafunc.fixturenames:
+        protocol = stack_for(metafunc.config.getoption("--chat-stack")).protocol("cells")
+        metafunc.parametrize("cell", delivery_cells(protocol.publish_paths), ids=str)
 
 
 @pytest.fixture(scope="session")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from harness.clients import Frame
 from harness.delivery import CellSpec, delivery_cells, judge
+from harness.stacks.channels import ChannelsProtocol
+from harness.stacks.ws4redis import Ws4redisProtocol
 
 TEXT = "probe:t:1 user from admin to john"
 
@@ -16,8 +18,9 @@ def _frames(**per_user: list[str]) -> dict[str, list[Frame]]:
 
 
 def test_matrix_has_the_seed_cells() -> None:
-    cells = delivery_cells()
+    cells = delivery_cells(Ws4redisProtocol.publish_paths)
     assert [c.kind for c in cells] == ["broadcast"] * 3 + ["user"] * 9 + ["group"] * 3
+    assert [c.path for c in cells] == ["socket"] * 3 + ["http"] * 12
     assert CellSpec("group", "admin", "chatusers").expected == ("john", "mary")
     assert CellSpec("broadcast", "mary", "everybody").expected == ("admin", "john", "mary")
 
@@ -56,3 +59,10 @@ def test_another_probe_with_a_longer_id_is_not_taken_for_this_one() -> None:
         CellSpec("user", "admin", "john"), TEXT, "probe:t:1", _frames(john=[TEXT], mary=["probe:t:12 x"]), 1.0
     )
     assert ok, problems
+
+
+def test_channels_checks_every_kind_on_both_publish_paths() -> None:
+    cells = delivery_cells(ChannelsProtocol.publish_paths)
+    assert len(cells) == 30
+    assert [c.path for c in cells] == ["socket"] * 15 + ["http"] * 15
+    assert len({str(c) for c in cells}) == 30

@@ -9,6 +9,7 @@ import pytest
 from harness.delivery import delivery_cells
 from harness.runner import _server_verdict
 from harness.scenario_plugin import Collector
+from harness.stacks.ws4redis import Ws4redisProtocol
 
 SCENARIOS = """
 def test_judged_and_wrong():
@@ -36,18 +37,18 @@ def _server() -> dict:
 def _cells(count: int) -> list[dict]:
     return [
         {"kind": c.kind, "sender": c.sender, "target": c.target, "ok": True, "detail": ""}
-        for c in delivery_cells()[:count]
+        for c in delivery_cells(Ws4redisProtocol.publish_paths)[:count]
     ]
 
 
 def test_all_cells_good_passes() -> None:
-    assert _server_verdict(_server(), _cells(15), []) is None
+    assert _server_verdict(_server(), _cells(15), [], 15) is None
 
 
 def test_a_missing_cell_fails_the_server_even_if_the_rest_are_good() -> None:
-    assert _server_verdict(_server(), _cells(14), []) == "uwsgi: 14 of 15 delivery cells were observed"
+    assert _server_verdict(_server(), _cells(14), [], 15) == "uwsgi: 14 of 15 delivery cells were observed"
 
 
 def test_a_broken_scenario_fails_the_server() -> None:
-    reason = _server_verdict(_server(), _cells(15), ["RuntimeError: boom"])
+    reason = _server_verdict(_server(), _cells(15), ["RuntimeError: boom"], 15)
     assert reason == "uwsgi: scenarios broke: RuntimeError: boom"

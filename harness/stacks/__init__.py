@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from harness.stacks.base import Stack
+from harness.stacks.channels import ChannelsStack
 from harness.stacks.ws4redis import Ws4redisStack
 
-STACKS: dict[str, Stack] = {stack.family: stack for stack in (Ws4redisStack(),)}
+STACKS: dict[str, Stack] = {stack.family: stack for stack in (Ws4redisStack(), ChannelsStack())}
 
 
 def stack_for(family: str) -> Stack:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from harness.clients import ChatClient
-from harness.stacks.base import ROOT, Protocol, ServerLaunch, Stack
+from harness.stacks.base import HTTP, ROOT, SOCKET, Protocol, ServerLaunch, Stack
 
 HEARTBEAT = "--heartbeat--"  # WS4REDIS_HEARTBEAT in chatservers/ws4redis settings
 SUBSCRIPTIONS = "subscribe-broadcast&publish-broadcast&subscribe-user&subscribe-group&echo"
@@ -15,6 +15,9 @@ SUBSCRIPTIONS = "subscribe-broadcast&publish-broadcast&subscribe-user&subscribe-
 
 class Ws4redisProtocol(Protocol):
     heartbeats = frozenset({HEARTBEAT})
+    # As the upstream example: browsers broadcast; private and group messages
+    # are published by views.
+    publish_paths = {"broadcast": (SOCKET,), "user": (HTTP,), "group": (HTTP,)}
 
     def __init__(self, facility: str) -> None:
         self.facility = facility
@@ -23,22 +26,24 @@ class Ws4redisProtocol(Protocol):
         # "echo": ws4redis otherwise withholds a sender's own message from its socket.
         return f"/ws/{self.facility}?{SUBSCRIPTIONS}"
 
-    def send_broadcast(self, sender: ChatClient, text: str) -> None:
-        sender.send(text)
-
-    def send_user(self, sender: ChatClient, target: str, text: str) -> None:
-        sender.post("/userchat/", {"user": target, "message": text, "facility": self.facility})
-
-    def send_group(self, sender: ChatClient, group: str, text: str) -> None:
-        sender.post("/groupchat/", {"group": group, "message": text, "facility": self.facility})
+    def send(self, sender: ChatClient, kind: str, target: str, text: str, path: str) -> None:
+        if (kind, path) == ("broadcast", SOCKET):
+            sender.send(text)
+        elif (kind, path) == ("user", HTTP):
+            sender.post("/userchat/", {"user": target, "message": text, "facility": self.facility})
+        elif (kind, path) == ("group", HTTP):
+            sender.post("/groupchat/", {"group": target, "message": text, "facility": self.facility})
+        else:
+            raise ValueError(f"ws4redis chat server has no {path} path for {kind} messages")
 
 
 class Ws4redisStack(Stack):
     family = "ws4redis"
     project_dir = ROOT / "chatservers" / "ws4redis"
 
-    def launch(self, server: str, python: Path, bin_dir: Path, port: int) -> ServerLaunch:
+    def launch(self, mode: str, python: Path, bin_dir: Path, port: int) -> ServerLaunch:
         address = f"127.0.0.1:{port}"
+        server = mode
         if server == "runserver":
             # ws4redis.django_runserver patches runserver to speak WebSocket.
             cmd = [str(python), "manage.py", "runserver", address, "--noreload"]

@@ -1,0 +1,106 @@
+"""Django Channels: a JSON command protocol over the socket (chatservers/channels),
+every kind of message published both over the sender's socket and by an HTTP
+POST to a view calling ``channel_layer.group_send``; rooms as in multichat.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from harness.clients import ChatClient
+from harness.stacks.base import HTTP, ROOT, SOCKET, Protocol, Rooms, ServerLaunch, Stack
+
+KINDS = ("broadcast", "user", "group")
+LAYERS = ("redis", "pubsub", "inmemory")  # CHAT_CHANNEL_LAYER values of the chat server
+ASGI_APP = "chatserver.asgi:application"
+
+
+class ChannelsProtocol(Protocol, Rooms):
+    publish_paths = {kind: (SOCKET, HTTP) for kind in KINDS}
+    refuses_anonymous = True
+
+    def __init__(self, session: str) -> None:
+        self.session = session  # the server scopes every group by it
+
+    def socket_path(self) -> str:
+        return f"/ws/chat/?session={self.session}"
+
+    def send(self, sender: ChatClient, kind: str, target: str, text: str, path: str) -> None:
+        if kind not in KINDS:
+            raise ValueError(f"unknown message kind {kind!r}")
+        if path == SOCKET:
+            command = {"command": kind, "message": text}
+            if kind != "broadcast":
+                command[kind] = target  # {"user": "john"} or {"group": "chatusers"}
+            sender.send(json.dumps(command))
+        elif path == HTTP:
+            target = "" if kind == "broadcast" else target
+            sender.post("/publish/", {"kind": kind, "target": target, "message": text, "session": self.session})
+        else:
+            raise ValueError(f"Channels chat server has no {path!r} publish path")
+
+    def decode(self, frame_text: str) -> str:
+        frame = parse_frame(frame_text)
+        if frame.get("type") == "chat" and isinstance(frame.get("message"), str):
+            return frame["message"]
+        return frame_text  # room notices, answers and errors stay as they are
+
+    # Rooms (multichat) ----------------------------------------------------
+    def join(self, client: ChatClient, room: str) -> None:
+        client.send(json.dumps({"command": "join", "room": room}))
+
+    def leave(self, client: ChatClient, room: str) -> None:
+        client.send(json.dumps({"command": "leave", "room": room}))
+
+    def send_to_room(self, client: ChatClient, room: str, text: str) -> None:
+        client.send(json.dumps({"command": "send", "room": room, "message": text}))
+
+
+def parse_frame(frame_text: str) -> dict:
+    """A server frame as a dict ({} when it is not a JSON object)."""
+    try:
+        frame = json.loads(frame_text)
+    except ValueError:
+        return {}
+    return frame if isinstance(frame, dict) else {}
+
+
+class ChannelsStack(Stack):
+    family = "channels"
+    project_dir = ROOT / "chatservers" / "channels"
+    fixtures = (ROOT / "fixtures" / "users.json", ROOT / "fixtures" / "rooms.json")
+
+    def launch(self, mode: str, python: Path, bin_dir: Path, port: int) -> ServerLaunch:
+        server, _, layer = mode.partition("+")
+        if layer not in LAYERS:
+            raise ValueError(f"Channels mode {mode!r} names no channel layer ({', '.join(LAYERS)})")
+        if server == "runserver":
+            # Channels' own runserver up to 3, daphne's from Channels 4.
+            cmd = [str(python), "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"]
+        elif server == "daphne":
+            cmd = [str(bin_dir / "daphne"), "-b", "127.0.0.1", "-p", str(port), ASGI_APP]
+        elif server == "uvicorn":
+            # uvicorn tells ASGI 2 (Channels 2) from ASGI 3 apps by itself.
+            cmd = [
+                str(bin_dir / "uvicorn"),
+                ASGI_APP,
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--ws",
+                "websockets",
+                "--lifespan",
+                "off",  # Channels' router has no lifespan protocol
+                "--no-access-log",
+            ]
+        else:
+            raise ValueError(f"Channels has no server {server!r} (runserver, daphne, uvicorn)")
+        return ServerLaunch(mode, cmd, {"CHAT_CHANNEL_LAYER": layer})
+
+    def protocol(self, session_tag: str) -> ChannelsProtocol:
+        return ChannelsProtocol(session_tag)
+
+    def probe_socket_path(self) -> str:
+        return "/ws/probe/"
