@@ -58,9 +58,22 @@ class SutEnv:
         return self.venv / "bin"
 
 
+# uv's decorations before a message: "  × ", "╰─▶ ", "cause: " (without a TTY).
+_UV_DECORATION = re.compile(r"^(?:[×╰─▶│]+\s*|cause:\s*)+")
+
+
 def key_error_line(output: str) -> str:
-    """The most telling line of a failed install's output."""
-    lines = [line.strip() for line in output.splitlines() if line.strip()]
+    """The most telling line of a failed install's output.
+
+    A resolver failure says "No solution found" on one line and why on the
+    next ("Because X depends on Y and you require Z..."): both are kept.
+    """
+    lines = [_UV_DECORATION.sub("", line.strip()) for line in output.splitlines() if line.strip()]
+    because = next((line for line in lines if line.startswith("Because ")), "")
+    for line in lines:
+        if "No solution found" in line:
+            solution = line.removeprefix("error: ").rstrip(":")
+            return f"{solution}: {because}"[:300] if because else solution[:300]
     for pattern in _KEY_ERROR_PATTERNS:
         for line in lines:
             if re.fullmatch(pattern, line) and "DEPRECATION" not in line:
