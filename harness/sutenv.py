@@ -1,6 +1,8 @@
 """Build the system-under-test venv: the interpreter under test, Django, the stack
 and its servers.  uv for Python 3.6+; for 2.7 (which uv refuses) a virtualenv
 older than 20.22 run through ``uv tool run``, then the venv's own pip.
+``HARNESS_SUT_INSTALLER=pip`` uses ``python -m venv`` + pip for 3.x instead
+(the benchmark's plain baseline).
 
 A venv whose recipe (interpreter + requirements) has not changed is reused,
 which is what makes a warm re-run fast.
@@ -9,6 +11,7 @@ which is what makes a warm re-run fast.
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import sys
@@ -88,8 +91,20 @@ def _uv() -> str:
     return found
 
 
+def _installer() -> str:
+    """"uv" (default), or "pip": the plain venv + pip way, for the benchmark's comparison."""
+    return "pip" if os.environ.get("HARNESS_SUT_INSTALLER", "uv") == "pip" else "uv"
+
+
 def _recipe(interpreter: Interpreter, requirements: list[str]) -> dict[str, object]:
-    return {"python": str(interpreter.path), "version": interpreter.version, "requirements": requirements}
+    recipe: dict[str, object] = {
+        "python": str(interpreter.path),
+        "version": interpreter.version,
+        "requirements": requirements,
+    }
+    if _installer() == "pip":
+        recipe["installer"] = "pip"  # never reuse a uv-built venv as a pip-built one
+    return recipe
 
 
 def _recipe_matches(venv: Path, recipe: dict[str, object]) -> bool:
@@ -119,6 +134,10 @@ def _create_and_install(venv: Path, interpreter: Interpreter, requirements: list
             str(venv),
         ]
         install = [str(venv / "bin" / "pip"), "install", "--no-input", "--disable-pip-version-check", *requirements]
+    elif _installer() == "pip":
+        create = [str(interpreter.path), "-m", "venv", str(venv)]
+        pip = [str(venv / "bin" / "python"), "-m", "pip", "install", "--no-input", "--disable-pip-version-check"]
+        install = [*pip, *requirements]
     else:
         create = [uv, "venv", "--no-project", "--python", str(interpreter.path), str(venv)]
         install = [uv, "pip", "install", "--python", str(venv / "bin" / "python"), *requirements]
