@@ -125,6 +125,8 @@ class ChatClient:
             self._ws = websocket.create_connection(
                 ws_url(self.base_url, path), cookie=self.cookie_header(), timeout=CONNECT_TIMEOUT
             )
+        except websocket.WebSocketBadStatusException as exc:
+            raise ClientError(f"{self.username}: WebSocket handshake to {path} answered {exc.status_code}") from exc
         except (websocket.WebSocketException, OSError) as exc:
             raise ClientError(f"{self.username}: WebSocket connect to {path} failed: {exc}") from exc
         self._ws.settimeout(None)  # the reader blocks; close() unblocks it

@@ -201,6 +201,16 @@ class ChatSession:
             out[user] = [Frame(self.protocol.decode(f.text), f.at) for f in frames]
         return out
 
+    def _misattributed(self, marks: Mapping[str, int], text: str, sender: str) -> list[str]:
+        """Copies of ``text`` whose frame names someone else as the sender."""
+        problems = []
+        for user, client in self.clients.items():
+            for frame in client.inbox.snapshot()[marks[user] :]:
+                claimed = self.protocol.sender_of(frame.text)
+                if self.protocol.decode(frame.text) == text and claimed not in (None, sender):
+                    problems.append(f"{user} got it as sent by {claimed!r}")
+        return problems
+
     def check(self, cell: CellSpec, body: str | None = None) -> DeliveryResult:
         """Send one probe for ``cell`` (optionally with ``body`` as its text) and judge it."""
         message_id = self._message_id("probe")
@@ -218,10 +228,11 @@ class ChatSession:
         notes += self.barrier()
         frames = self.frames_since(marks)
         ok, received, latency, problems = judge(cell, text, message_id, frames, sent_at)
+        problems += self._misattributed(marks, text, cell.sender)
         notes += [
             f"{user}'s socket: {c.inbox.closed_reason}" for user, c in self.clients.items() if c.inbox.closed_reason
         ]
-        ok = ok and not send_failed
+        ok = ok and not send_failed and not problems
         return DeliveryResult(
             server=self.server,
             kind=cell.kind,

@@ -87,7 +87,11 @@ STACK_RELEASES: dict[str, StackRelease] = {
         "channels",
         "2.4.0",
         CHANNELS_SERVERS,
-        (((3, 6), ("channels-redis==2.4.2", "daphne==2.5.0", "uvicorn==0.16.0", "websockets==9.1")),),
+        (
+            ((3, 6), ("channels-redis==2.4.2", "daphne==2.5.0", "uvicorn==0.16.0", "websockets==9.1")),
+            # uvicorn 0.16 passes websockets a logger, which websockets accepts from 10.
+            ((3, 7), ("channels-redis==2.4.2", "daphne==2.5.0", "uvicorn==0.16.0", "websockets==10.1")),
+        ),
         layers=("redis", "inmemory"),  # RedisPubSubChannelLayer arrived in channels_redis 3.3
     ),
     "channels3": StackRelease(

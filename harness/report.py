@@ -21,6 +21,15 @@ from harness.results import load_all, write_atomic
 
 YES, NO, UNKNOWN = "✓ Yes", "✗ No", "─ Not tested"
 KIND_LABEL = {"broadcast": "Broadcast", "user": "User chat", "group": "Group user"}
+PATH_LABEL = {"socket": "socket", "http": "HTTP POST"}
+# The per-env rooms table: its columns, in order (scenarios/test_rooms.py, test_access.py).
+ROOM_CHECKS = (
+    "room join notice",
+    "room leave notice",
+    "room messages reach members only",
+    "staff-only room",
+    "anonymous socket refused",
+)
 STATUS_LABEL = {"pass": "✓ pass", "fail": "✗ fail", "error": "✗ error", "not-tested": "─ not tested"}
 
 
@@ -59,6 +68,7 @@ class SummaryRow:
 @dataclass(frozen=True)
 class CellRow:
     channel: str
+    path: str
     sender: str
     target: str
     recipients: str
@@ -112,6 +122,7 @@ def cell_rows(cells: list[dict[str, Any]]) -> list[CellRow]:
         rows.append(
             CellRow(
                 KIND_LABEL[cell["kind"]],
+                PATH_LABEL.get(cell.get("path", ""), cell.get("path", "")),
                 cell["sender"].capitalize(),
                 target,
                 recipients,
@@ -198,10 +209,14 @@ def render_server(result: dict[str, Any], server: dict[str, Any]) -> list[str]:
         ]
         rows = cell_rows(cells)
         out += list_table(
-            ["Channel", "From", "To", "Recipients", "Received by", "Good behavior?", "Latency ms", "Why not"],
+            [
+                *("Channel", "Published by", "From", "To", "Recipients"),
+                *("Received by", "Good behavior?", "Latency ms", "Why not"),
+            ],
             [
                 [
                     r.channel,
+                    r.path,
                     r.sender,
                     esc(r.target),
                     esc(r.recipients),
@@ -220,6 +235,53 @@ def render_server(result: dict[str, Any], server: dict[str, Any]) -> list[str]:
             [[esc(c["name"]), bold(YES if c["ok"] else NO), esc(c["detail"])] for c in checks],
         )
     return out
+
+
+def mode_verdict(result: dict[str, Any], server: dict[str, Any]) -> str:
+    """One grid cell: the verdict with how many cells and checks were good."""
+    if not server["started"]:
+        return "✗ did not start"
+    cells = _cells_of(result, server["name"])
+    checks = [c for c in result["checks"] if c["server"] == server["name"]]
+    good_cells, good_checks = sum(c["ok"] for c in cells), sum(c["ok"] for c in checks)
+    symbol = "✓" if cells and good_cells == len(cells) and good_checks == len(checks) else "✗"
+    return f"{symbol} {good_cells}/{len(cells)} cells, {good_checks}/{len(checks)} checks"
+
+
+def render_mode_grid(result: dict[str, Any]) -> list[str]:
+    """Servers as rows, channel layers as columns (stacks whose modes are server+layer)."""
+    modes = [s for s in result["servers"] if "+" in s["name"]]
+    if not modes:
+        return []
+    servers = list(dict.fromkeys(s["name"].split("+")[0] for s in modes))
+    layers = list(dict.fromkeys(s["name"].split("+")[1] for s in modes))
+    by_name = {s["name"]: s for s in modes}
+    rows = []
+    for server in servers:
+        row = [server]
+        for layer in layers:
+            entry = by_name.get(f"{server}+{layer}")
+            row.append(mode_verdict(result, entry) if entry else "─ not run")
+        rows.append(row)
+    out = ["Server × channel layer (delivery cells on both publish paths, and checks):", ""]
+    return out + list_table(["Server", *(f"{layer} layer" for layer in layers)], rows)
+
+
+def render_rooms(result: dict[str, Any]) -> list[str]:
+    """Server modes as rows, the room and access checks as columns."""
+    modes = [s["name"] for s in result["servers"]]
+    verdicts = {(c["server"], c["name"]): c["ok"] for c in result["checks"] if c["name"] in ROOM_CHECKS}
+    if not verdicts:
+        return []
+    rows = []
+    for mode in modes:
+        row = [esc(mode)]
+        for check in ROOM_CHECKS:
+            ok = verdicts.get((mode, check))
+            row.append(UNKNOWN if ok is None else bold(YES if ok else NO))
+        rows.append(row)
+    out = ["Rooms and access (details in each server's checks table):", ""]
+    return out + list_table(["Server mode", *(c.capitalize() for c in ROOM_CHECKS)], rows)
 
 
 def render_env(result: dict[str, Any]) -> list[str]:
@@ -246,6 +308,7 @@ def render_env(result: dict[str, Any]) -> list[str]:
     if packages:
         facts.append(("Installed", ", ".join(f"{esc(k)} {esc(v)}" for k, v in packages.items())))
     out += [f":{key}: {value}" for key, value in facts] + [""]
+    out += render_mode_grid(result) + render_rooms(result)
     for server in result["servers"]:
         out += render_server(result, server)
     return out

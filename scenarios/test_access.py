@@ -16,7 +16,7 @@ def test_anonymous_socket_is_refused(chat, chat_url: str, record_check) -> None:
     try:
         anonymous.connect(chat.protocol.socket_path())
     except ClientError as exc:
-        ok, detail = True, f"refused at the handshake ({exc})"
+        ok, detail = True, f"refused at the handshake: {str(exc).split(': ', 1)[-1]}"
     else:
         anonymous.inbox.wait_for(lambda frames: bool(frames), GRACE)
         frames = anonymous.inbox.snapshot()

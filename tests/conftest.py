@@ -16,6 +16,7 @@ from harness.stacks.base import ROOT
 
 BROKEN_SERVERS = Path(__file__).parent / "broken_servers"
 E2E_ENV = os.environ.get("HARNESS_E2E_ENV", "py27-django18-ws4redis04")
+CHANNELS_E2E_ENV = os.environ.get("HARNESS_CHANNELS_E2E_ENV", "py311-django42-channels4")
 RUN_TIMEOUT = 1800  # a cold install compiles uWSGI; a warm run takes seconds
 
 
@@ -31,7 +32,7 @@ def work_root() -> Path:
 def run_harness(work_root: Path, tmp_path: Path) -> Callable[..., tuple[int, dict[str, Any], str]]:
     """Run ``harness run ENV [args]`` as a user would; return (exit code, results, output)."""
 
-    def run(env: str, *args: str) -> tuple[int, dict[str, Any], str]:
+    def run(env: str, *args: str, extra_env: dict[str, str] | None = None) -> tuple[int, dict[str, Any], str]:
         results_dir = tmp_path / "results"
         cmd = [
             sys.executable,
@@ -45,7 +46,8 @@ def run_harness(work_root: Path, tmp_path: Path) -> Callable[..., tuple[int, dic
             str(work_root),
             *args,
         ]
-        done = subprocess.run(cmd, capture_output=True, text=True, timeout=RUN_TIMEOUT, cwd=ROOT)
+        environ = os.environ | (extra_env or {})
+        done = subprocess.run(cmd, capture_output=True, text=True, timeout=RUN_TIMEOUT, cwd=ROOT, env=environ)
         result = json.loads((results_dir / f"{env}.json").read_text())
         return done.returncode, result, done.stdout + done.stderr
 

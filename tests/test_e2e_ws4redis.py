@@ -17,6 +17,7 @@ import pytest
 
 from harness.delivery import delivery_cells
 from harness.stacks.base import ROOT
+from harness.stacks.ws4redis import Ws4redisProtocol
 from tests.conftest import BROKEN_SERVERS, E2E_ENV
 
 pytestmark = pytest.mark.e2e
@@ -35,7 +36,7 @@ def test_seed_env_passes_every_cell_on_both_servers(run_harness, work_root: Path
     code, result, output = run_harness(E2E_ENV)
     assert [s["name"] for s in result["servers"]] == ["runserver", "uwsgi"]
     assert all(s["started"] and s["http_status"] == 200 and s["ws_status"] == 101 for s in result["servers"])
-    assert len(result["deliveries"]) == 2 * len(delivery_cells()) == 30
+    assert len(result["deliveries"]) == 2 * len(delivery_cells(Ws4redisProtocol.publish_paths)) == 30
     assert all(c["ok"] and c["latency_ms"] is not None for c in result["deliveries"]), output
     # The content check is judged like a cell; its verdict is the stack's
     # (ws4redis 0.4's dev server drops non-ASCII frames), so only its presence is asserted here.

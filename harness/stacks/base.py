@@ -49,6 +49,10 @@ class Protocol(ABC):
         """The chat message a frame carries (frames may wrap it, e.g. in JSON)."""
         return frame_text
 
+    def sender_of(self, frame_text: str) -> str | None:
+        """Who the frame says sent it, when the protocol says (None otherwise)."""
+        return None
+
 
 class Rooms(ABC):
     """Stacks with multichat-style rooms: join, leave, and send to a room."""

@@ -46,6 +46,10 @@ class ChannelsProtocol(Protocol, Rooms):
             return frame["message"]
         return frame_text  # room notices, answers and errors stay as they are
 
+    def sender_of(self, frame_text: str) -> str | None:
+        frame = parse_frame(frame_text)
+        return frame.get("from") if frame.get("type") == "chat" else None
+
     # Rooms (multichat) ----------------------------------------------------
     def join(self, client: ChatClient, room: str) -> None:
         client.send(json.dumps({"command": "join", "room": room}))
