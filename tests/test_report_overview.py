@@ -16,7 +16,7 @@ DATA = Path(__file__).parent / "data" / "results"
 
 def test_one_grid_per_stack_release_with_results() -> None:
     found = {grid.title: grid for grid in grids(load_all(DATA))}
-    assert list(found) == ["django-websocket-redis 0.4.6", "django-websocket-redis 0.6.0"]
+    assert list(found) == ["django-websocket-redis 0.4.6", "django-websocket-redis 0.6.0", "channels 4.3.2"]
     grid = found["django-websocket-redis 0.4.6"]
     rows = dict(grid.rows)
     first = grid.pythons.index((2, 7))
@@ -37,10 +37,10 @@ def test_matrix_envs_without_results_are_shown_and_listed() -> None:
 
 def test_changes_list_every_flip_including_appeared_and_vanished_envs() -> None:
     current = load_all(DATA)
-    previous = copy.deepcopy(current[:3])
-    previous[0]["status"] = "fail"  # py27-django18-ws4redis04 was ✗, is ✓
-    previous[1]["status"] = "fail"  # py27-django19 was and is ✗ (fail): no change
-    found = {change.env: (change.before, change.after) for change in changes(previous, current)}
+    previous = {r["env"]: r for r in copy.deepcopy(current) if r["env"] != "py32-django18-ws4redis04"}
+    previous["py27-django18-ws4redis04"]["status"] = "fail"  # was ✗, is ✓
+    previous["py27-django19-ws4redis04"]["status"] = "error"  # was and is ✗: no change
+    found = {change.env: (change.before, change.after) for change in changes(list(previous.values()), current)}
     assert found == {"py27-django18-ws4redis04": ("✗", "✓"), "py32-django18-ws4redis04": ("absent", "─")}
     assert changes(current, current) == []
 
