@@ -125,8 +125,8 @@ def run_once(runner: str, temperature: str, envs: list[str], args: argparse.Name
     if args.cold_caches:
         env |= {"UV_CACHE_DIR": str(folder / "uv-cache"), "PIP_CACHE_DIR": str(folder / "pip-cache")}
     (folder / "results").mkdir(parents=True, exist_ok=True)
-    for stale in (folder / "results").glob("*.json"):
-        stale.unlink()
+    for stale in [*(folder / "results").glob("*.json"), folder / "tox-result.json"]:
+        stale.unlink(missing_ok=True)  # a run that fails early must not show the last run's figures
     command = tox_command(envs, args.parallel, folder, extra)
     log = folder / f"tox-{temperature}.log"
     print(f"[{runner} {temperature}] {' '.join(command[2:8])} ... ({len(envs)} envs, log {log})", flush=True)
