@@ -2,7 +2,7 @@
 
     python benchmarks/matrix_bench.py                      # the full label, tox -p auto
     python benchmarks/matrix_bench.py --envs a,b,c -p 2    # a subset
-    python benchmarks/matrix_bench.py --skip-plain --cold-caches
+    python benchmarks/matrix_bench.py --runner uv --cold-caches
 
 Each runner gets its own folders under --out (tox envs, SUT venvs, results):
 the first run in them is *cold* (no tox env, no SUT venv; package caches as
@@ -178,13 +178,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("-p", "--parallel", default="auto", help="tox -p value (default: auto)")
     parser.add_argument("--out", type=Path, default=ROOT / ".harness" / "bench", help="working folder")
     parser.add_argument("--skip-cold", action="store_true", help="reuse --out's envs: warm runs only")
-    parser.add_argument("--skip-plain", action="store_true", help="only the uv runner")
+    parser.add_argument("--runner", action="append", choices=list(RUNNERS), help="only this runner (repeatable)")
     parser.add_argument("--cold-caches", action="store_true", help="empty uv and pip caches too (downloads all)")
     args = parser.parse_args(argv)
     envs = args.envs.split(",") if args.envs else list(LABELS[args.label])
 
     runs: list[Run] = []
-    for runner in ["uv"] if args.skip_plain else list(RUNNERS):
+    for runner in args.runner or list(RUNNERS):
         if not args.skip_cold:
             for name in ("tox", "work", "uv-cache", "pip-cache"):
                 shutil.rmtree(args.out / runner / name, ignore_errors=True)

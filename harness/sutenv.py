@@ -96,6 +96,12 @@ def _installer() -> str:
     return "pip" if os.environ.get("HARNESS_SUT_INSTALLER", "uv") == "pip" else "uv"
 
 
+def _seed_pip(version: str) -> str:
+    """The newest pip that still runs on ``version`` (old pips may ignore Requires-Python)."""
+    major, minor = (int(part) for part in version.split(".")[:2])
+    return {(3, 6): "pip<22", (3, 7): "pip<24.1", (3, 8): "pip<25.1"}.get((major, minor), "pip")
+
+
 def _recipe(interpreter: Interpreter, requirements: list[str]) -> dict[str, object]:
     recipe: dict[str, object] = {
         "python": str(interpreter.path),
@@ -135,8 +141,11 @@ def _create_and_install(venv: Path, interpreter: Interpreter, requirements: list
         ]
         install = [str(venv / "bin" / "pip"), "install", "--no-input", "--disable-pip-version-check", *requirements]
     elif _installer() == "pip":
-        create = [str(interpreter.path), "-m", "venv", str(venv)]
         pip = [str(venv / "bin" / "python"), "-m", "pip", "install", "--no-input", "--disable-pip-version-check"]
+        # venv's bundled pip is as old as the interpreter (18.1 on 3.6): upgrade it
+        # first, as virtualenv's seeding would, or it cannot build today's sdists.
+        seed = '"$0" -m venv "$1" && shift && "$@"'
+        create = ["sh", "-c", seed, str(interpreter.path), str(venv), *pip, "-U", _seed_pip(interpreter.version)]
         install = [*pip, *requirements]
     else:
         create = [uv, "venv", "--no-project", "--python", str(interpreter.path), str(venv)]
