@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 from types import FrameType
 
+from harness.cli_load import add_parsers as add_load_parsers
 from harness.matrix import BadEnvName, parse_env_name
 from harness.results import BadResults
 from harness.stacks.base import ROOT
@@ -32,8 +33,9 @@ def cmd_run(args: argparse.Namespace) -> int:
         print(f"harness run: {exc}", file=sys.stderr)
         return 2
     options = RunOptions(
-        results_dir=Path(args.results_dir),
-        work_root=Path(args.work_root) if args.work_root else default_work_root(),
+        # Absolute: servers run in their project folder, and must find the venv.
+        results_dir=Path(args.results_dir).resolve(),
+        work_root=(Path(args.work_root) if args.work_root else default_work_root()).resolve(),
         settings_module=args.settings,
         extra_pythonpath=tuple(Path(p).resolve() for p in args.pythonpath),
         servers=tuple(args.server),
@@ -61,7 +63,7 @@ def cmd_report(args: argparse.Namespace) -> int:
         since = Path(args.since) if args.since else None
         if since is not None and not since.is_dir():
             raise BadResults(f"--since {since}: no such results folder")
-        written = write_report(Path(args.results_dir), Path(args.output_dir), since)
+        written = write_report(Path(args.results_dir), Path(args.output_dir), Path(args.load_dir), since=since)
     except BadResults as exc:
         print(f"harness report: {exc}", file=sys.stderr)
         return 2
@@ -97,10 +99,12 @@ def build_parser() -> argparse.ArgumentParser:
     report = sub.add_parser("report", help="write reports/compatibility.rst and .html from the results")
     report.add_argument("--results-dir", default=default_results)
     report.add_argument("--output-dir", default=str(ROOT / "reports"))
+    report.add_argument("--load-dir", default=str(ROOT / "reports" / "load"), help="harness load's figures")
     report.add_argument(
         "--since", metavar="PREVIOUS_RESULTS_DIR", help="also list every cell that flipped since those results"
     )
     report.set_defaults(func=cmd_report)
+    add_load_parsers(sub)
     return parser
 
 

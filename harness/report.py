@@ -357,10 +357,17 @@ def render_html(rst: str) -> str:
         raise ReportError(f"generated RST has a docutils problem: {exc}") from exc
 
 
-def write_report(results_dir: Path, output_dir: Path, since: Path | None = None) -> list[Path]:
+def write_report(
+    results_dir: Path, output_dir: Path, load_dir: Path | None = None, since: Path | None = None
+) -> list[Path]:
     all_results = load_all(results_dir)
     previous = load_all(since) if since is not None else None
     rst = render_rst(all_results, previous, str(since or ""))
+    if load_dir is not None:
+        from harness.report_load import load_section
+
+        section = load_section(load_dir, output_dir)
+        rst += "\n" + section if section else ""
     html = render_html(rst)  # validates before anything is written
     written = []
     for name, text in (("compatibility.rst", rst), ("compatibility.html", html)):

@@ -27,8 +27,10 @@ RECIPE_FILE = ".harness-recipe.json"
 
 # Lines that name why an install failed, best first.
 _KEY_ERROR_PATTERNS = (
+    # uv's explanation ("cause: Because channels>=4.3.2 depends on django>=4.2 ...")
+    # says more than its headline ("No solution found ..."), so it comes first.
+    r".*?(Because .* (?:we can conclude|is unsatisfiable).*)",
     r"No solution found.*",
-    r"Because .* (?:we can conclude|is unsatisfiable).*",
     r"ERROR: (?:Could not find|No matching distribution|Cannot install|ResolutionImpossible).*",
     r".*\berror: .*",
     r"ERROR: .*",
@@ -61,26 +63,32 @@ class SutEnv:
         return self.venv / "bin"
 
 
-# uv's decorations before a message: "  × ", "╰─▶ ", "cause: " (without a TTY).
-_UV_DECORATION = re.compile(r"^(?:[×╰─▶│]+\s*|cause:\s*)+")
+def _unwrapped_lines(output: str) -> list[str]:
+    """Stripped non-empty lines, with uv's "cause:" sentences rejoined: uv wraps them
+    at $COLUMNS (which pytest and some terminals set), splitting "Because ... conclude"."""
+    lines: list[str] = []
+    in_cause = False
+    for raw in output.splitlines():
+        line = raw.strip()
+        if not line:
+            continue
+        continued = in_cause and raw[:1].isspace()
+        if continued and lines and not lines[-1].endswith("."):
+            lines[-1] += " " + line
+            continue
+        in_cause = line.startswith("cause:") or continued
+        lines.append(line)
+    return lines
 
 
 def key_error_line(output: str) -> str:
-    """The most telling line of a failed install's output.
-
-    A resolver failure says "No solution found" on one line and why on the
-    next ("Because X depends on Y and you require Z..."): both are kept.
-    """
-    lines = [_UV_DECORATION.sub("", line.strip()) for line in output.splitlines() if line.strip()]
-    because = next((line for line in lines if line.startswith("Because ")), "")
-    for line in lines:
-        if "No solution found" in line:
-            solution = line.removeprefix("error: ").rstrip(":")
-            return f"{solution}: {because}"[:300] if because else solution[:300]
+    """The most telling line of a failed install's output."""
+    lines = _unwrapped_lines(output)
     for pattern in _KEY_ERROR_PATTERNS:
         for line in lines:
-            if re.fullmatch(pattern, line) and "DEPRECATION" not in line:
-                return line[:300]
+            match = re.fullmatch(pattern, line)
+            if match and "DEPRECATION" not in line:
+                return (match.group(1) if match.groups() else line)[:300]
     return lines[-1][:300] if lines else "install failed with no output"
 
 
@@ -92,7 +100,7 @@ def _uv() -> str:
 
 
 def _installer() -> str:
-    """"uv" (default), or "pip": the plain venv + pip way, for the benchmark's comparison."""
+    """The SUT installer: "uv" (default), or "pip" (plain venv + pip, the benchmark's baseline)."""
     return "pip" if os.environ.get("HARNESS_SUT_INSTALLER", "uv") == "pip" else "uv"
 
 

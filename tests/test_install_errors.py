@@ -5,8 +5,18 @@ from __future__ import annotations
 from harness.sutenv import key_error_line
 
 
-def test_uv_resolver_message() -> None:
-    output = "Using Python 3.12\n  × No solution found when resolving dependencies:\n  ╰─▶ Because x...\n"
+def test_uv_resolver_message_is_its_explanation() -> None:
+    output = (
+        "Using Python 3.11.7 environment at: venv\n"
+        "error: No solution found when resolving dependencies\n"
+        "  cause: Because channels>=4.3.2 depends on django>=4.2 and you require django>=4.1,<4.2, "
+        "we can conclude that your requirements and channels>=4.3.2 are incompatible.\n"
+    )
+    assert key_error_line(output).startswith("Because channels>=4.3.2 depends on django>=4.2")
+
+
+def test_uv_headline_when_there_is_no_explanation() -> None:
+    output = "Using Python 3.12\n  × No solution found when resolving dependencies:\n"
     assert key_error_line(output.replace("  × ", "")).startswith("No solution found")
 
 

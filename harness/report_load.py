@@ -1,0 +1,340 @@
+"""The load section of the report, from ``reports/load/*.json`` only.
+
+Rows are built once (``LoadRow``); the RST renderer writes the table and one
+subsection per run, and the PNG plots (throughput and latency percentiles
+over time) are drawn from the same files with matplotlib, each written to a
+temporary file and renamed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from harness.loadtrack import KINDS
+from harness.report import esc, heading, list_table
+from harness.results import BadResults
+
+LOAD_SCHEMA = 1
+
+
+@dataclass(frozen=True)
+class LoadRow:
+    key: str
+    stack: str
+    server: str
+    env: str
+    users: str
+    deliveries_per_s: str
+    p50: str
+    p95: str
+    p99: str
+    loss: str
+    errors: str
+    capacity: str
+    generator: str
+
+
+def load_summaries(load_dir: Path) -> list[dict[str, Any]]:
+    out = []
+    for path in sorted(load_dir.glob("*.json")):
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except ValueError as exc:
+            raise BadResults(f"{path}: not valid JSON ({exc}); delete it or re-run harness load") from exc
+        if not isinstance(data, dict) or data.get("schema") != LOAD_SCHEMA or "server" not in data:
+            raise BadResults(f"{path}: not a load figures file (schema {LOAD_SCHEMA}); re-run harness load")
+        data["key"] = path.stem
+        out.append(data)
+    return sorted(out, key=lambda d: (d.get("stack", {}).get("name", ""), d["server"], d["env"]))
+
+
+def _ms(value: float | None) -> str:
+    return "─" if value is None else f"{value:g}"
+
+
+def _generator(summary: dict[str, Any]) -> str:
+    gen = summary.get("generator") or {}
+    if gen.get("busiest_process_mean_pct") is None:
+        return "─"
+    text = f"{gen['busiest_process_mean_pct']:g} %"
+    return text + (" ⚠ saturated" if gen.get("saturated") else "")
+
+
+def load_rows(summaries: list[dict[str, Any]]) -> list[LoadRow]:
+    rows = []
+    for s in summaries:
+        stack = f"{s['stack']['name']} {s['stack']['version']}"
+        users = str(s["options"]["users"]) + (f" ×{s['options']['workers']}w" if s["options"].get("workers") else "")
+        if s["options"].get("capacity"):
+            users = f"step to {s['options']['capacity']['max_users']}"
+        if s["status"] != "ok":
+            rows.append(LoadRow(s["key"], stack, s["server"], s["env"], users, "✗", "", "", "", "", "", "", ""))
+            continue
+        t = s["totals"]
+        cap = s.get("capacity")
+        capacity = f"{cap['held_users']} users, {cap['held_deliveries_per_s']:g}/s" if cap else ""
+        rows.append(
+            LoadRow(
+                s["key"],
+                stack,
+                s["server"],
+                s["env"],
+                users,
+                f"{t['deliveries_per_s']:g}",
+                _ms(t["p50"]),
+                _ms(t["p95"]),
+                _ms(t["p99"]),
+                f"{t['loss_pct']:g} % ({t['lost']})",
+                str(t["errors"]),
+                capacity,
+                _generator(s),
+            )
+        )
+    return rows
+
+
+# Plots -------------------------------------------------------------------------
+
+
+def _save_figure(figure: Any, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".png", dir=path.parent)
+    os.close(handle)
+    try:
+        figure.savefig(tmp, dpi=90)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def plot_run(summary: dict[str, Any], out_dir: Path) -> list[Path]:
+    """Throughput (with users and generator CPU) and latency percentiles over time."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    points = summary.get("timeline") or []
+    if not points:
+        return []
+    key = summary["key"]
+    seconds = [p["t"] for p in points]
+    title = f"{summary['env']} on {summary['server']}"
+    paths = []
+
+    figure, (top, bottom) = plt.subplots(2, 1, figsize=(8, 5), sharex=True, height_ratios=(2, 1))
+    top.plot(seconds, [p["deliveries_per_s"] for p in points], label="all kinds", color="black")
+    for kind in KINDS:
+        if any(kind in p for p in points):
+            top.plot(seconds, [p.get(kind, {}).get("deliveries_per_s", 0) for p in points], label=kind)
+    top.set_ylabel("deliveries/s")
+    top.set_title(f"{title}: throughput")
+    top.legend(loc="upper left", fontsize="small")
+    bottom.plot(seconds, [p["users"] for p in points], label="users", color="tab:gray")
+    bottom.set_ylabel("users")
+    bottom.set_xlabel("seconds")
+    cpu = (summary.get("generator") or {}).get("timeline") or []
+    if cpu:
+        right = bottom.twinx()
+        # Both clocks are wall clocks: put the CPU samples on the stats' time axis.
+        origin = points[0].get("at", 0) - points[0]["t"]
+        times = [(c["at"] - origin) if c.get("at") and origin else c["t"] for c in cpu]
+        right.plot(times, [c["busiest_pct"] for c in cpu], color="tab:red", label="generator CPU %")
+        right.set_ylabel("generator CPU %")
+        right.set_ylim(0, 110)
+        right.legend(loc="lower right", fontsize="small")
+    figure.tight_layout()
+    paths.append(out_dir / f"{key}-throughput.png")
+    _save_figure(figure, paths[-1])
+    plt.close(figure)
+
+    kinds = [k for k in KINDS if any(k in p for p in points)]
+    figure, axes = plt.subplots(len(kinds), 1, figsize=(8, 2.2 * len(kinds) + 0.6), sharex=True, squeeze=False)
+    for axis, kind in zip(axes[:, 0], kinds, strict=True):
+        for pct, style in (("p50", ":"), ("p95", "--"), ("p99", "-")):
+            axis.plot(seconds, [p.get(kind, {}).get(pct) for p in points], style, label=pct)
+        axis.set_ylabel(f"{kind} ms")
+        axis.legend(loc="upper left", fontsize="small")
+    axes[0, 0].set_title(f"{title}: delivery latency percentiles (10 s window)")
+    axes[-1, 0].set_xlabel("seconds")
+    figure.tight_layout()
+    paths.append(out_dir / f"{key}-latency.png")
+    _save_figure(figure, paths[-1])
+    plt.close(figure)
+    return paths
+
+
+# RST -----------------------------------------------------------------------------
+
+
+def _run_section(summary: dict[str, Any], images: list[Path], output_dir: Path) -> list[str]:
+    out = heading(f"Load: {summary['env']} on {summary['server']}", "`")
+    options = summary["options"]
+    if summary["status"] != "ok":
+        return out + [f"**✗ No figures:** {esc(summary['reason'])}", ""]
+    command = summary.get("command") or ""
+    facts = [
+        ("Stack", esc(f"{summary['stack']['name']} {summary['stack']['version']}")),
+        ("Python / Django", f"{summary['python']} / {summary['django']}"),
+        ("Load", esc(_load_text(options))),
+        ("Duration", f"{summary['duration_s']:g} s of deliveries (Locust {summary.get('locust_version', '?')})"),
+    ]
+    if command:
+        facts.append(("Command", f"``{command}``"))
+    if summary.get("files", {}).get("locust.html"):
+        facts.append(("Locust report", f"`locust.html <{summary['files']['locust.html']}>`__"))
+    out += [f":{k}: {v}" for k, v in facts] + [""]
+    gen = summary.get("generator") or {}
+    if gen.get("saturated"):
+        out += [
+            f"**⚠ The load generator was saturated:** its busiest process used ≥ 90 % of a core in "
+            f"{gen['saturated_share'] * 100:.0f} % of the samples (mean {gen['busiest_process_mean_pct']:g} %). "
+            "These figures describe the generator, not the server: use more ``--workers`` or machines.",
+            "",
+        ]
+    if gen.get("machine_busy"):
+        out += [
+            f"**⚠ The machine was busy:** {gen['machine_mean_pct']:g} % of all {gen['cores']} cores on average "
+            "(server and generator share them).",
+            "",
+        ]
+    rows = [
+        [
+            k["kind"],
+            str(k["sent"]),
+            str(k["deliveries"]),
+            f"{k['deliveries_per_s']:g}",
+            _ms(k["p50"]),
+            _ms(k["p95"]),
+            _ms(k["p99"]),
+            f"{k['loss_pct']:g} % ({k['lost']})",
+            str(k["misdelivered"]),
+        ]
+        for k in summary["kinds"]
+    ]
+    out += list_table(
+        ["Kind", "Sent", "Deliveries", "Deliveries/s", "p50 ms", "p95 ms", "p99 ms", "Loss", "Misdelivered"], rows
+    )
+    clients = summary.get("clients", {})
+    if clients:
+        out += list_table(
+            ["Step", "Count", "Failures", "p50 ms", "p95 ms", "p99 ms"],
+            [
+                [name, str(c["count"]), str(c["failures"]), _ms(c["p50"]), _ms(c["p95"]), _ms(c["p99"])]
+                for name, c in clients.items()
+            ],
+        )
+    errors = {k: v for k, v in summary.get("errors", {}).items() if v}
+    if errors:
+        out += ["Errors: " + ", ".join(f"{esc(k)} {v}" for k, v in errors.items()), ""]
+    cap = summary.get("capacity")
+    if cap:
+        out += [
+            f"Capacity: **{cap['held_users']} users, {cap['held_deliveries_per_s']:g} deliveries/s** held "
+            f"(p99 ≤ {cap['p99_limit_ms']:g} ms, no loss); stopped: {esc(cap['stopped_because'])}.",
+            "",
+        ]
+        out += list_table(
+            ["Users", "Deliveries/s", "p50 ms", "p95 ms", "p99 ms", "Lost", "Held?", "Why not"],
+            [
+                [
+                    str(s["users"]),
+                    f"{s['deliveries_per_s']:g}",
+                    _ms(s["p50"]),
+                    _ms(s["p95"]),
+                    _ms(s["p99"]),
+                    str(s["lost"]),
+                    "✓" if s["held"] else "✗",
+                    esc(s["why"]),
+                ]
+                for s in cap["steps"]
+            ],
+        )
+    for image in images:
+        out += [f".. image:: {image.relative_to(output_dir).as_posix()}", "   :width: 640px", ""]
+    return out
+
+
+def _load_text(options: dict[str, Any]) -> str:
+    text = (
+        f"{options['users']} users spawned at {options['spawn_rate']:g}/s for {options['run_time']}, "
+        f"{options['message_rate']:g} messages/s each ({options['mix']}), {options['message_bytes']} bytes, "
+        f"{options['load_users']} load users in groups of {options['group_size']}"
+    )
+    if options.get("workers"):
+        text += f", Locust master + {options['workers']} workers"
+    if options.get("fast_password_hasher"):
+        text += ", logins hashed with Django's MD5 hasher"
+    cap = options.get("capacity")
+    if cap:
+        text = (
+            f"step load: +{cap['step_users']} users every {cap['step_seconds']:g} s up to {cap['max_users']}, "
+            f"p99 limit {cap['p99_limit_ms']:g} ms, {options['message_rate']:g} messages/s each ({options['mix']})"
+        )
+    return text
+
+
+def load_section(load_dir: Path, output_dir: Path) -> str:
+    """The RST of the load section ("" when there are no load figures); draws the plots."""
+    summaries = load_summaries(load_dir) if load_dir.is_dir() else []
+    if not summaries:
+        return ""
+    out = heading("Load", "-")
+    out += [
+        f"Generated from {len(summaries)} ``harness load`` figures files (``reports/load/*.json``). "
+        "A delivery is one message arriving at one expected recipient; latency is from the sender's "
+        "send to the recipient's receipt; loss counts deliveries that did not arrive within the loss timeout. "
+        "Latency percentiles are over the whole run; the plots show a 10 s window.",
+        "",
+    ]
+    rows = load_rows(summaries)
+    out += list_table(
+        [
+            "Stack",
+            "Server",
+            "Env",
+            "Users",
+            "Deliveries/s",
+            "p50 ms",
+            "p95 ms",
+            "p99 ms",
+            "Loss",
+            "Errors",
+            "Capacity",
+            "Generator CPU",
+        ],
+        [
+            [
+                esc(r.stack),
+                esc(r.server),
+                r.env,
+                esc(r.users),
+                r.deliveries_per_s,
+                r.p50,
+                r.p95,
+                r.p99,
+                r.loss,
+                r.errors,
+                esc(r.capacity),
+                r.generator,
+            ]
+            for r in rows
+        ],
+    )
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        plots_available = False
+        out += ["*Plots need matplotlib:* ``pip install -e '.[load]'``.", ""]
+    else:
+        plots_available = True
+    for summary in summaries:
+        images = plot_run(summary, output_dir / "load" / "plots") if plots_available else []
+        out += _run_section(summary, images, output_dir)
+    return "\n".join(out).rstrip() + "\n"

@@ -1,0 +1,186 @@
+"""Real load runs, a few seconds each: Locust against a real server, Redis and sockets.
+
+A correct server shows deliveries and latency percentiles; a server that drops
+one message in four shows that loss; a master with 2 workers gives one merged
+set of figures; the step-load shape reports a capacity; the web UI runs
+against ``harness serve``; nothing is left running.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+
+from harness.ports import free_port
+from harness.report import write_report
+from harness.stacks.base import ROOT
+from tests.conftest import BROKEN_SERVERS, E2E_ENV
+
+pytestmark = pytest.mark.e2e
+SERVER = "uwsgi"
+LOAD_TIMEOUT = 900  # a cold SUT venv compiles uWSGI; a warm run takes seconds
+SHORT = ("--users", "6", "--spawn-rate", "6", "--run-time", "6s", "--loss-timeout", "2")
+
+
+def _leftovers(work_root: Path) -> list[str]:
+    out = subprocess.run(["ps", "-eo", "pid=,args="], capture_output=True, text=True).stdout
+    return [
+        line for line in out.splitlines() if ("locust" in line or str(work_root) in line) and "pytest" not in line
+    ]
+
+
+@pytest.fixture
+def run_load(work_root: Path, tmp_path: Path) -> Callable[..., tuple[int, dict[str, Any], str]]:
+    def run(*args: str) -> tuple[int, dict[str, Any], str]:
+        load_dir = tmp_path / "load"
+        cmd = [sys.executable, "-m", "harness.cli", "load", E2E_ENV, "--server", SERVER, "--load-dir", str(load_dir)]
+        cmd += ["--work-root", str(work_root), *args]
+        done = subprocess.run(cmd, capture_output=True, text=True, timeout=LOAD_TIMEOUT, cwd=ROOT)
+        summary = json.loads((load_dir / f"{E2E_ENV}--{SERVER}.json").read_text())
+        return done.returncode, summary, done.stdout + done.stderr
+
+    return run
+
+
+def test_load_run_gives_deliveries_latency_and_a_report(run_load, tmp_path: Path, work_root: Path) -> None:
+    code, summary, output = run_load(*SHORT)
+    assert code == 0, output
+    assert summary["status"] == "ok", output
+    totals = summary["totals"]
+    assert totals["deliveries"] > 0 and totals["deliveries_per_s"] > 0
+    assert 0 < totals["p50"] <= totals["p95"] <= totals["p99"]
+    assert totals["lost"] == 0 and totals["errors"] == 0
+    assert {k["kind"] for k in summary["kinds"]} == {"broadcast", "user", "group"}
+    assert summary["clients"]["connect"]["count"] == 6 and summary["clients"]["connect"]["failures"] == 0
+    assert summary["generator"]["samples"] > 0
+    assert summary["timeline"] and any(p["deliveries_per_s"] > 0 for p in summary["timeline"])
+    run_dir = tmp_path / "load" / f"{E2E_ENV}--{SERVER}"
+    assert {"locust.html", "locust.json", "locust_stats.csv", "locust_stats_history.csv"} <= {
+        p.name for p in run_dir.iterdir()
+    }
+    out = tmp_path / "reports"
+    write_report(Path(__file__).parent / "data" / "results", out, tmp_path / "load")
+    rst = (out / "compatibility.rst").read_text()
+    assert f"Load: {E2E_ENV} on {SERVER}" in rst and "Deliveries/s" in rst
+    assert (out / "load" / "plots" / f"{E2E_ENV}--{SERVER}-throughput.png").stat().st_size > 1000
+    assert (out / "load" / "plots" / f"{E2E_ENV}--{SERVER}-latency.png").stat().st_size > 1000
+    assert not _leftovers(work_root)
+
+
+def test_a_server_that_drops_messages_shows_the_loss(run_load) -> None:
+    code, summary, output = run_load(
+        *SHORT, "--pythonpath", str(BROKEN_SERVERS), "--settings", "lossy_publish_settings"
+    )
+    assert code == 1, output
+    kinds = {k["kind"]: k for k in summary["kinds"]}
+    assert kinds["broadcast"]["lost"] == 0  # broadcasts go over the socket, not through the lossy view
+    assert kinds["user"]["lost"] + kinds["group"]["lost"] > 0
+    assert summary["totals"]["loss_pct"] > 0
+    assert "loss 0 %" not in output
+
+
+def test_master_with_two_workers_gives_one_merged_set_of_figures(run_load, work_root: Path) -> None:
+    code, summary, output = run_load(*SHORT, "--workers", "2")
+    assert code == 0, output
+    assert summary["options"]["workers"] == 2
+    assert summary["totals"]["deliveries"] > 0 and summary["totals"]["lost"] == 0
+    assert summary["clients"]["connect"]["count"] == 6  # users of both workers, merged by the master
+    assert "--master" in summary["locust"]["command"]
+    logs = work_root / E2E_ENV / "logs"
+    assert (logs / "locust-worker1.log").exists() and (logs / "locust-worker2.log").exists()
+    assert not _leftovers(work_root)
+
+
+def test_step_load_reports_a_capacity(run_load) -> None:
+    code, summary, output = run_load(
+        "--capacity", "--step-users", "3", "--step-seconds", "5", "--max-users", "6", "--spawn-rate", "6"
+    )
+    assert summary["status"] == "ok", output
+    capacity = summary["capacity"]
+    assert [s["users"] for s in capacity["steps"]][:1] == [3]
+    assert capacity["held_users"] in (0, 3, 6)
+    if capacity["held_users"]:
+        assert capacity["held_deliveries_per_s"] > 0
+
+
+def test_web_ui_runs_against_harness_serve(work_root: Path, tmp_path: Path) -> None:
+    serve = subprocess.Popen(
+        [sys.executable, "-m", "harness.cli", "serve", E2E_ENV, "--server", SERVER, "--load-users", "10"]
+        + ["--work-root", str(work_root), "--max-seconds", "120"],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    locust = None
+    try:
+        url = ""
+        deadline = time.monotonic() + LOAD_TIMEOUT
+        while not url and time.monotonic() < deadline:
+            line = serve.stdout.readline()
+            assert line or serve.poll() is None, "harness serve ended early"
+            match = re.search(r"--host (http://127\.0\.0\.1:\d+)", line)
+            url = match.group(1) if match else ""
+        web_port = free_port()
+        locust = subprocess.Popen(
+            [sys.executable, "-m", "locust", "-f", str(ROOT / "locustfile.py"), "--host", url]
+            + ["--web-host", "127.0.0.1", "--web-port", str(web_port)],
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        web = f"http://127.0.0.1:{web_port}"
+        _wait_for(lambda: requests.get(web, timeout=2).status_code == 200, 30)
+        started = requests.post(f"{web}/swarm", data={"user_count": 4, "spawn_rate": 4, "host": url}, timeout=5)
+        assert started.json()["success"], started.text
+
+        def delivered() -> bool:
+            stats = requests.get(f"{web}/stats/requests", timeout=2).json()["stats"]
+            return any(s["method"] == "deliver" and s["num_requests"] > 0 for s in stats)
+
+        _wait_for(delivered, 30)
+        requests.get(f"{web}/stop", timeout=30)
+        stats = requests.get(f"{web}/stats/requests", timeout=2).json()["stats"]
+        assert not any(s["method"] == "lost" for s in stats)
+    finally:
+        for process in (locust, serve):
+            if process is not None:
+                process.send_signal(2)
+                try:
+                    process.wait(timeout=30)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+    assert not _leftovers(work_root)
+
+
+def _wait_for(check: Callable[[], bool], seconds: float) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            if check():
+                return
+        except requests.RequestException:
+            pass
+        time.sleep(0.3)
+    raise AssertionError(f"not within {seconds} s")
+
+
+def test_bad_load_input_is_one_clear_line_and_exit_2() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "harness.cli", "load", E2E_ENV, "--users", "0"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=60,
+    )
+    assert done.returncode == 2
+    assert done.stderr.count("\n") == 1 and "--users must be between" in done.stderr
