@@ -13,23 +13,38 @@ and the harness itself builds the SUT venv for the interpreter under test
 from __future__ import annotations
 
 from tox.plugin import impl
+from tox.tox_env.python.virtual_env.runner import VirtualEnvRunner
 from tox.tox_env.register import ToxEnvRegister
 from tox_uv._run import UvVenvRunner
 
 
-class HarnessDriverRunner(UvVenvRunner):
-    @staticmethod
-    def id() -> str:
-        return "harness-driver"
+class _DriverPython:
+    """The env name's pyXY factor names the SUT's Python, not the driver's."""
 
     def _base_python_default(self, conf, env_name):  # noqa: ANN001, ANN202 - tox's signature
         return self.conf.get("default_base_python", list[str])
 
     @classmethod
     def _validate_base_python(cls, env_name: str, base_pythons: list[str], ignore_base_python_conflict: bool):  # noqa: ANN206, FBT001
-        return base_pythons  # the env name's pyXY factor is the SUT's Python, never a conflict
+        return base_pythons  # never a conflict
+
+
+class HarnessDriverRunner(_DriverPython, UvVenvRunner):
+    @staticmethod
+    def id() -> str:
+        return "harness-driver"
+
+
+class HarnessDriverPipRunner(_DriverPython, VirtualEnvRunner):
+    """tox's plain virtualenv + pip, for the benchmark's comparison
+    (``-x testenv.runner=harness-driver-pip``)."""
+
+    @staticmethod
+    def id() -> str:
+        return "harness-driver-pip"
 
 
 @impl
 def tox_register_tox_env(register: ToxEnvRegister) -> None:
     register.add_run_env(HarnessDriverRunner)
+    register.add_run_env(HarnessDriverPipRunner)

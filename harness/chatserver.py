@@ -58,6 +58,7 @@ class ChatConfig:
             PYTHONPATH=os.pathsep.join(path),
             PYTHONWARNINGS="default",  # show Django's deprecation warnings in the log
             PYTHONUNBUFFERED="1",
+            PYTHONDONTWRITEBYTECODE="1",  # parallel envs share the project folder: leave it read-only
             DJANGO_SETTINGS_MODULE=self.settings_module,
             CHAT_DB=str(db_path),
             CHAT_REDIS_HOST=self.redis.host,

@@ -60,7 +60,10 @@ def cmd_report(args: argparse.Namespace) -> int:
     from harness.report import write_report
 
     try:
-        written = write_report(Path(args.results_dir), Path(args.output_dir), Path(args.load_dir))
+        since = Path(args.since) if args.since else None
+        if since is not None and not since.is_dir():
+            raise BadResults(f"--since {since}: no such results folder")
+        written = write_report(Path(args.results_dir), Path(args.output_dir), Path(args.load_dir), since=since)
     except BadResults as exc:
         print(f"harness report: {exc}", file=sys.stderr)
         return 2
@@ -97,6 +100,9 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--results-dir", default=default_results)
     report.add_argument("--output-dir", default=str(ROOT / "reports"))
     report.add_argument("--load-dir", default=str(ROOT / "reports" / "load"), help="harness load's figures")
+    report.add_argument(
+        "--since", metavar="PREVIOUS_RESULTS_DIR", help="also list every cell that flipped since those results"
+    )
     report.set_defaults(func=cmd_report)
     add_load_parsers(sub)
     return parser

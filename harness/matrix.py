@@ -1,7 +1,9 @@
 """The compatibility matrix: env names, what each env installs, and the labels.
 
-This is the one place that knows which stack versions exist and what they pin.
-tox.ini lists the same env names (a test keeps the two in sync).
+This is the one place that knows which stack versions exist and what they pin,
+what each stack and Django release declares it supports, and so which envs the
+``full`` label holds.  tox.ini (``python -m harness.toxini``), the GitHub
+workflow (``python -m harness.workflow``) and the report's grids derive from it.
 """
 
 from __future__ import annotations
@@ -9,6 +11,8 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+
+from harness.support import full_env_names
 
 ENV_NAME = re.compile(
     r"^py(?P<py_major>\d)(?P<py_minor>\d+)"
@@ -210,6 +214,10 @@ LABELS: dict[str, tuple[str, ...]] = {
 }
 # What README line 1 runs: the seed rows plus one modern env of each stack.
 LABELS["main"] = LABELS["seed"] + ("py37-django22-ws4redis06", "py311-django42-channels4")
+# Everything: what each stack and Django release declares plus one step past each
+# edge (harness/support.py), then every env the other labels name, so that
+# `tox -m full` runs every env of `tox -l` and one report holds them all.
+LABELS["full"] = tuple(dict.fromkeys([*full_env_names(), *(n for names in LABELS.values() for n in names)]))
 
 
 def all_env_names() -> list[str]:

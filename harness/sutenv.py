@@ -1,6 +1,8 @@
 """Build the system-under-test venv: the interpreter under test, Django, the stack
 and its servers.  uv for Python 3.6+; for 2.7 (which uv refuses) a virtualenv
 older than 20.22 run through ``uv tool run``, then the venv's own pip.
+``HARNESS_SUT_INSTALLER=pip`` uses ``python -m venv`` + pip for 3.x instead
+(the benchmark's plain baseline).
 
 A venv whose recipe (interpreter + requirements) has not changed is reused,
 which is what makes a warm re-run fast.
@@ -9,6 +11,7 @@ which is what makes a warm re-run fast.
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import sys
@@ -60,9 +63,27 @@ class SutEnv:
         return self.venv / "bin"
 
 
+def _unwrapped_lines(output: str) -> list[str]:
+    """Stripped non-empty lines, with uv's "cause:" sentences rejoined: uv wraps them
+    at $COLUMNS (which pytest and some terminals set), splitting "Because ... conclude"."""
+    lines: list[str] = []
+    in_cause = False
+    for raw in output.splitlines():
+        line = raw.strip()
+        if not line:
+            continue
+        continued = in_cause and raw[:1].isspace()
+        if continued and lines and not lines[-1].endswith("."):
+            lines[-1] += " " + line
+            continue
+        in_cause = line.startswith("cause:") or continued
+        lines.append(line)
+    return lines
+
+
 def key_error_line(output: str) -> str:
     """The most telling line of a failed install's output."""
-    lines = [line.strip() for line in output.splitlines() if line.strip()]
+    lines = _unwrapped_lines(output)
     for pattern in _KEY_ERROR_PATTERNS:
         for line in lines:
             match = re.fullmatch(pattern, line)
@@ -78,8 +99,26 @@ def _uv() -> str:
     return found
 
 
+def _installer() -> str:
+    """The SUT installer: "uv" (default), or "pip" (plain venv + pip, the benchmark's baseline)."""
+    return "pip" if os.environ.get("HARNESS_SUT_INSTALLER", "uv") == "pip" else "uv"
+
+
+def _seed_pip(version: str) -> str:
+    """The newest pip that still runs on ``version`` (old pips may ignore Requires-Python)."""
+    major, minor = (int(part) for part in version.split(".")[:2])
+    return {(3, 6): "pip<22", (3, 7): "pip<24.1", (3, 8): "pip<25.1"}.get((major, minor), "pip")
+
+
 def _recipe(interpreter: Interpreter, requirements: list[str]) -> dict[str, object]:
-    return {"python": str(interpreter.path), "version": interpreter.version, "requirements": requirements}
+    recipe: dict[str, object] = {
+        "python": str(interpreter.path),
+        "version": interpreter.version,
+        "requirements": requirements,
+    }
+    if _installer() == "pip":
+        recipe["installer"] = "pip"  # never reuse a uv-built venv as a pip-built one
+    return recipe
 
 
 def _recipe_matches(venv: Path, recipe: dict[str, object]) -> bool:
@@ -109,6 +148,13 @@ def _create_and_install(venv: Path, interpreter: Interpreter, requirements: list
             str(venv),
         ]
         install = [str(venv / "bin" / "pip"), "install", "--no-input", "--disable-pip-version-check", *requirements]
+    elif _installer() == "pip":
+        pip = [str(venv / "bin" / "python"), "-m", "pip", "install", "--no-input", "--disable-pip-version-check"]
+        # venv's bundled pip is as old as the interpreter (18.1 on 3.6): upgrade it
+        # first, as virtualenv's seeding would, or it cannot build today's sdists.
+        seed = '"$0" -m venv "$1" && shift && "$@"'
+        create = ["sh", "-c", seed, str(interpreter.path), str(venv), *pip, "-U", _seed_pip(interpreter.version)]
+        install = [*pip, *requirements]
     else:
         create = [uv, "venv", "--no-project", "--python", str(interpreter.path), str(venv)]
         install = [uv, "pip", "install", "--python", str(venv / "bin" / "python"), *requirements]

@@ -37,7 +37,10 @@ SHORT = ("--users", "6", "--spawn-rate", "6", "--run-time", "6s", "--loss-timeou
 def _leftovers(work_root: Path) -> list[str]:
     out = subprocess.run(["ps", "-ww", "-eo", "pid=,args="], capture_output=True, text=True).stdout
     return [
-        line for line in out.splitlines() if ("locust" in line or str(work_root) in line) and "pytest" not in line
+        # Only this checkout's Locust: other worktrees on the machine may be running theirs.
+        line
+        for line in out.splitlines()
+        if (("locust" in line and str(ROOT) in line) or str(work_root) in line) and "pytest" not in line
     ]
 
 

@@ -49,7 +49,7 @@ def test_html_is_written_and_docutils_reports_nothing(tmp_path: Path) -> None:
 def test_a_docutils_warning_fails_the_report_and_writes_nothing(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(report, "render_rst", lambda results: "Title\n=====\n\n`dangling reference`_\n")
+    monkeypatch.setattr(report, "render_rst", lambda *args: "Title\n=====\n\n`dangling reference`_\n")
     with pytest.raises(ReportError, match="docutils"):
         report.write_report(DATA, tmp_path)
     assert list(tmp_path.iterdir()) == []

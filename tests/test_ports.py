@@ -1,0 +1,32 @@
+"""Ports are reserved across parallel drivers and drawn outside the ephemeral range."""
+
+from __future__ import annotations
+
+import itertools
+import subprocess
+import sys
+from collections.abc import Iterator
+
+import pytest
+
+from harness import ports
+
+HOLDER = "from harness import ports; print(ports.free_port(), flush=True); input()"
+
+
+def test_ports_are_distinct_and_below_the_ephemeral_range() -> None:
+    drawn = [ports.free_port() for _ in range(20)]
+    assert len(set(drawn)) == len(drawn)
+    assert all(ports.PORT_RANGE[0] <= port <= ports.PORT_RANGE[1] for port in drawn)
+
+
+def test_a_port_reserved_by_another_driver_is_skipped(monkeypatch: pytest.MonkeyPatch) -> None:
+    holder = subprocess.Popen([sys.executable, "-c", HOLDER], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        taken = int(holder.stdout.readline())  # type: ignore[union-attr]
+        real_randint = ports.random.randint
+        candidates: Iterator[int] = itertools.chain([taken], iter(lambda: real_randint(*ports.PORT_RANGE), None))
+        monkeypatch.setattr(ports.random, "randint", lambda low, high: next(candidates))
+        assert ports.free_port() != taken
+    finally:
+        holder.communicate("\n", timeout=10)
