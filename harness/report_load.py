@@ -8,7 +8,6 @@ temporary file and renamed.
 
 from __future__ import annotations
 
-import json
 import os
 import tempfile
 from dataclasses import dataclass
@@ -17,7 +16,7 @@ from typing import Any
 
 from harness.loadtrack import KINDS
 from harness.report import esc, heading, list_table
-from harness.results import BadResults
+from harness.results import BadResults, read_json_files
 
 LOAD_SCHEMA = 1
 
@@ -41,11 +40,7 @@ class LoadRow:
 
 def load_summaries(load_dir: Path) -> list[dict[str, Any]]:
     out = []
-    for path in sorted(load_dir.glob("*.json")):
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except ValueError as exc:
-            raise BadResults(f"{path}: not valid JSON ({exc}); delete it or re-run harness load") from exc
+    for path, data in read_json_files(load_dir, "re-run harness load"):
         if not isinstance(data, dict) or data.get("schema") != LOAD_SCHEMA or "server" not in data:
             raise BadResults(f"{path}: not a load figures file (schema {LOAD_SCHEMA}); re-run harness load")
         data["key"] = path.stem

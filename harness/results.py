@@ -86,13 +86,20 @@ def validate(data: object, source: str) -> dict[str, Any]:
     return data
 
 
+def read_json_files(folder: Path, remedy: str) -> list[tuple[Path, Any]]:
+    """Every ``*.json`` in ``folder``, sorted, parsed; a broken one is a ``BadResults``."""
+    out = []
+    for path in sorted(folder.glob("*.json")):
+        try:
+            out.append((path, json.loads(path.read_text(encoding="utf-8"))))
+        except ValueError as exc:
+            raise BadResults(f"{path}: not valid JSON ({exc}); delete it or {remedy}") from exc
+    return out
+
+
 def load_all(results_dir: Path) -> list[dict[str, Any]]:
     """Every results file in ``results_dir``, sorted by env name."""
     loaded = []
-    for path in sorted(results_dir.glob("*.json")):
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except ValueError as exc:
-            raise BadResults(f"{path}: not valid JSON ({exc}); delete it or re-run its env") from exc
+    for path, data in read_json_files(results_dir, "re-run its env"):
         loaded.append(validate(data, str(path)))
     return loaded

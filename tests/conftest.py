@@ -20,6 +20,14 @@ CHANNELS_E2E_ENV = os.environ.get("HARNESS_CHANNELS_E2E_ENV", "py311-django42-ch
 RUN_TIMEOUT = 1800  # a cold install compiles uWSGI; a warm run takes seconds
 
 
+def processes() -> list[tuple[int, int, str]]:
+    """(pid, parent pid, command line) of every process; -ww: ps cuts lines at 80
+    columns otherwise (under pytest), and a leak check would then see nothing."""
+    out = subprocess.run(["ps", "-ww", "-eo", "pid=,ppid=,args="], capture_output=True, text=True).stdout
+    rows = [line.split(None, 2) for line in out.splitlines()]
+    return [(int(row[0]), int(row[1]), row[2] if len(row) > 2 else "") for row in rows]
+
+
 @pytest.fixture(scope="session")
 def work_root() -> Path:
     """SUT venvs are kept between test runs (keyed by their recipe), like tox's."""

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import pytest
 
-from harness.delivery import USERS
 from tests.conftest import BROKEN_SERVERS, CHANNELS_E2E_ENV
 
 pytestmark = pytest.mark.e2e
@@ -81,4 +80,4 @@ def test_staff_room_admitting_john_fails_only_that_check(run_harness) -> None:
     assert _failed_checks(result) == {"staff-only room"}
     detail = next(c["detail"] for c in result["checks"] if c["name"] == "staff-only room")
     assert "john (not staff) was admitted" in detail and "mary (not staff) was admitted" in detail
-    assert set(USERS) >= {"john", "mary"}
+    assert "admin (staff) was not admitted" not in detail

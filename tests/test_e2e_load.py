@@ -24,7 +24,7 @@ from harness.load import run_key
 from harness.ports import free_port
 from harness.report import write_report
 from harness.stacks.base import ROOT
-from tests.conftest import BROKEN_SERVERS, CHANNELS_E2E_ENV, E2E_ENV
+from tests.conftest import BROKEN_SERVERS, CHANNELS_E2E_ENV, E2E_ENV, processes
 
 pytestmark = pytest.mark.e2e
 SERVER = "uwsgi"
@@ -35,12 +35,11 @@ SHORT = ("--users", "6", "--spawn-rate", "6", "--run-time", "6s", "--loss-timeou
 
 
 def _leftovers(work_root: Path) -> list[str]:
-    out = subprocess.run(["ps", "-ww", "-eo", "pid=,args="], capture_output=True, text=True).stdout
     return [
         # Only this checkout's Locust: other worktrees on the machine may be running theirs.
-        line
-        for line in out.splitlines()
-        if (("locust" in line and str(ROOT) in line) or str(work_root) in line) and "pytest" not in line
+        args
+        for _, _, args in processes()
+        if (("locust" in args and str(ROOT) in args) or str(work_root) in args) and "pytest" not in args
     ]
 
 

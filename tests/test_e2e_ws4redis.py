@@ -18,7 +18,7 @@ import pytest
 from harness.delivery import delivery_cells
 from harness.stacks.base import ROOT
 from harness.stacks.ws4redis import Ws4redisProtocol
-from tests.conftest import BROKEN_SERVERS, E2E_ENV
+from tests.conftest import BROKEN_SERVERS, E2E_ENV, processes
 
 pytestmark = pytest.mark.e2e
 
@@ -27,19 +27,12 @@ def _bad_cells(result: dict) -> set[tuple[str, str, str, str]]:
     return {(c["server"], c["kind"], c["sender"], c["target"]) for c in result["deliveries"] if not c["ok"]}
 
 
-def _processes() -> list[tuple[int, int, str]]:
-    """(pid, parent pid, command line) of every process; -ww: never cut at 80 columns."""
-    out = subprocess.run(["ps", "-ww", "-eo", "pid=,ppid=,args="], capture_output=True, text=True).stdout
-    rows = [line.split(None, 2) for line in out.splitlines()]
-    return [(int(row[0]), int(row[1]), row[2] if len(row) > 2 else "") for row in rows]
-
-
 def _processes_mentioning(text: str) -> list[str]:
-    return [args for _, _, args in _processes() if text in args and "pytest" not in args]
+    return [args for _, _, args in processes() if text in args and "pytest" not in args]
 
 
 def _children_of(parent: int) -> dict[int, str]:
-    return {pid: args for pid, ppid, args in _processes() if ppid == parent}
+    return {pid: args for pid, ppid, args in processes() if ppid == parent}
 
 
 def test_seed_env_passes_every_cell_on_both_servers(run_harness, work_root: Path) -> None:
@@ -123,7 +116,7 @@ def test_ctrl_c_stops_redis_and_the_server_and_still_writes_results(work_root: P
             harness.kill()
     assert harness.returncode == 130, output
     assert not _processes_mentioning(env_dir)
-    still_running = {pid for pid, _, _ in _processes()} & set(children)
+    still_running = {pid for pid, _, _ in processes()} & set(children)
     assert not still_running, f"left running: {[children[pid] for pid in still_running]}"
     result = (results_dir / f"{E2E_ENV}.json").read_text()
     assert '"interrupted (Ctrl-C)"' in result
