@@ -39,6 +39,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         settings_module=args.settings,
         extra_pythonpath=tuple(Path(p).resolve() for p in args.pythonpath),
         servers=tuple(args.server),
+        fast_password_hasher=not args.keep_password_hasher,
     )
     for spec in specs:
         try:
@@ -86,6 +87,11 @@ def build_parser() -> argparse.ArgumentParser:
         action="append",
         default=[],
         help="only this server mode, server or layer, e.g. uwsgi, daphne+redis, daphne (repeatable)"
+    )
+    run.add_argument(
+        "--keep-password-hasher",
+        action="store_true",
+        help="log in with the server's own hasher (default: Django's fast MD5 hasher, so logins do not dominate)",
     )
     run.add_argument("--settings", default="chatserver.settings", help="Django settings module of the chat server")
     run.add_argument(

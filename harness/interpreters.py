@@ -19,6 +19,10 @@ class Interpreter:
     path: Path
     version: str  # exact, e.g. "2.7.18"
 
+    @property
+    def version_tuple(self) -> tuple[int, ...]:
+        return tuple(int(part) for part in self.version.split(".")[:2])
+
 
 def _pyenv_candidates(version: str) -> list[Path]:
     root = os.environ.get("PYENV_ROOT") or str(Path.home() / ".pyenv")

@@ -16,7 +16,6 @@ from __future__ import annotations
 import datetime as dt
 import importlib.metadata
 import json
-import os
 import re
 import secrets
 import shutil
@@ -45,8 +44,6 @@ from harness.stacks.base import ROOT
 from harness.sutenv import InstallError, build_sut_env
 
 LOAD_SCHEMA = 1
-OVERLAY_DIR = ROOT / "chatservers" / "load_overlay"
-OVERLAY_SETTINGS = "harness_load_settings"
 LOCUSTFILE = ROOT / "locustfile.py"
 CAPACITY_SHAPE = ROOT / "locustfile_capacity.py"
 LOCUST_START_GRACE = 60.0  # imports, workers connecting
@@ -97,7 +94,7 @@ class LoadOptions:
     capacity: Capacity | None = None
     settings_module: str = "chatserver.settings"
     extra_pythonpath: tuple[Path, ...] = ()
-    fast_password_hasher: bool = True  # see chatservers/load_overlay
+    fast_password_hasher: bool = True  # see chatservers/fast_login
 
     @property
     def run_seconds(self) -> float:
@@ -144,23 +141,20 @@ def prepared_env(spec: EnvSpec, work_root: Path, options: LoadOptions) -> Iterat
     except InstallError as exc:
         raise LoadError(f"install failed: {exc.key_line}") from exc
     stack = stack_for(spec.stack.family)
-    settings_module, pythonpath = options.settings_module, options.extra_pythonpath
-    if options.fast_password_hasher:
-        # The overlay reads the real settings module from the environment the server inherits.
-        os.environ["CHAT_BASE_SETTINGS"] = settings_module
-        settings_module, pythonpath = OVERLAY_SETTINGS, (*pythonpath, OVERLAY_DIR)
     try:
         with private_redis(work_dir) as redis_endpoint:
             config = ChatConfig(
                 stack,
-                settings_module,
+                options.settings_module,
                 redis_endpoint,
                 key_prefix=f"load-{spec.name}-{secrets.token_hex(3)}",
-                extra_pythonpath=pythonpath,
+                extra_pythonpath=options.extra_pythonpath,
+                fast_password_hasher=options.fast_password_hasher,
+                bytecode_dir=work_dir / "bytecode",
             )
             template_db = work_dir / "load-template.sqlite3"
             try:
-                prepare_database(config, sut, template_db, log_dir)
+                prepare_database(config, sut, template_db, log_dir)  # never reused: load users go in next
                 add_load_users(config, sut, template_db, options.population, log_dir, PASSWORD)
             except SetupError as exc:
                 raise LoadError(str(exc)) from exc

@@ -83,7 +83,7 @@ class ManagedProcess:
         return self.popen.poll() is None
 
     def log_text(self) -> str:
-        if not self._log.closed:
+        with contextlib.suppress(ValueError):  # closed meanwhile by stop() in another thread
             self._log.flush()
         return self.log_path.read_text(encoding="utf-8", errors="replace")
 

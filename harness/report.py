@@ -296,6 +296,10 @@ def render_env(result: dict[str, Any]) -> list[str]:
         ("Redis", f"{redis['version']} ({redis['source']})" if redis.get("version") else "not started"),
         ("Reproduce", f"``tox -e {result['env']}``"),
     ]
+    if "fast_password_hasher" in result:
+        fast = result["fast_password_hasher"]
+        hasher = "Django's MD5 hasher first (as Django advises for tests)" if fast else "the project's own"
+        facts.append(("Password hasher", hasher))
     timings = result["timings"]
     if timings:
         facts.append(

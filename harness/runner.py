@@ -11,6 +11,8 @@ import datetime as dt
 import os
 import secrets
 import time
+from collections import deque
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,7 +20,7 @@ from typing import Any
 import pytest
 
 from harness import results
-from harness.chatserver import ChatConfig, SetupError, fresh_copy, prepare_database, running_server
+from harness.chatserver import ChatConfig, ChatServer, ServerStart, SetupError, fresh_copy, prepare_database
 from harness.delivery import delivery_cells
 from harness.interpreters import find_interpreter
 from harness.matrix import EnvSpec
@@ -39,6 +41,8 @@ class RunOptions:
     settings_module: str = "chatserver.settings"
     extra_pythonpath: tuple[Path, ...] = ()
     servers: tuple[str, ...] = ()  # empty: every server mode of the env
+    servers_ahead: int = 2  # server modes starting while one is driven
+    fast_password_hasher: bool = True  # Django's MD5 hasher (chatservers/fast_login)
 
 
 def _now() -> str:
@@ -143,6 +147,7 @@ def _run(spec: EnvSpec, options: RunOptions, result: dict[str, Any]) -> None:
     result["stack"]["version"] = sut.packages.get(spec.stack.package, spec.stack.version)
     result["stack"]["packages"] = sut.packages
     result["venv_reused"] = sut.reused
+    result["fast_password_hasher"] = options.fast_password_hasher
 
     stack = stack_for(spec.stack.family)
     try:
@@ -154,10 +159,13 @@ def _run(spec: EnvSpec, options: RunOptions, result: dict[str, Any]) -> None:
                 redis_endpoint,
                 key_prefix=f"h-{spec.name}-{secrets.token_hex(3)}",
                 extra_pythonpath=options.extra_pythonpath,
+                fast_password_hasher=options.fast_password_hasher,
+                bytecode_dir=work_dir / "bytecode",
             )
             template_db = work_dir / "template.sqlite3"
             try:
-                timings["migrate"] = round(prepare_database(config, sut, template_db, log_dir), 2)
+                seconds, result["database_reused"] = prepare_database(config, sut, template_db, log_dir, reuse=True)
+                timings["migrate"] = round(seconds, 2)
             except SetupError as exc:
                 result["status"], result["reason"] = "fail", str(exc)
                 return
@@ -175,21 +183,49 @@ def _run_servers(
     work_dir: Path,
     result: dict[str, Any],
 ) -> None:
+    """Each server mode in turn, the next ones already starting while one is driven.
+
+    Scenarios run one mode at a time, so their verdicts never share a server;
+    starting ahead only hides the start-up wait.  Each mode has its own
+    database copy, port and Redis key prefix.
+    """
     timings: dict[str, float] = result["timings"]
     log_dir = work_dir / "logs"
     reasons: list[str] = []
     expected_cells = len(delivery_cells(config.stack.protocol("count").publish_paths))
-    for server in spec.select_modes(options.servers):
-        db = fresh_copy(template_db, work_dir / f"chat-{server}.sqlite3")
-        start = time.monotonic()
-        with running_server(config, sut, server, db, log_dir) as (record, base_url):
-            timings[f"start_{server}"] = round(time.monotonic() - start, 2)
-            collector = Collector()
-            if record.started:
+    waiting = deque(enumerate(spec.select_modes(options.servers)))
+    live: deque[ChatServer] = deque()
+
+    def start_ahead() -> None:
+        while waiting and len(live) <= options.servers_ahead:
+            index, mode = waiting.popleft()
+            db = fresh_copy(template_db, work_dir / f"chat-{mode}.sqlite3")
+            live.append(ChatServer(config, sut, mode, db, log_dir, key_suffix=f"-m{index}"))
+
+    driven: list[tuple[Future[ServerStart], Collector]] = []
+    # Stopping waits for the server to exit (uvicorn waits for its tasks):
+    # done in the background, while the next mode is driven.
+    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="stop") as stopper:
+        try:
+            start_ahead()
+            while live:
+                server = live[0]
+                mode = server.record.name
                 began = time.monotonic()
-                collector = run_scenarios(base_url, config.stack.family, server, log_dir)
-                timings[f"scenarios_{server}"] = round(time.monotonic() - began, 2)
-        server_entry = record.as_dict()
+                record = server.await_ready()
+                timings[f"start_{mode}"] = round(time.monotonic() - began, 2)  # the wait, not the start-up
+                collector = Collector()
+                if record.started:
+                    began = time.monotonic()
+                    collector = run_scenarios(server.base_url, config.stack.family, mode, log_dir)
+                    timings[f"scenarios_{mode}"] = round(time.monotonic() - began, 2)
+                driven.append((stopper.submit(live.popleft().stop), collector))
+                start_ahead()
+        finally:
+            for server in live:
+                server.stop()
+    for stopped, collector in driven:
+        server_entry = stopped.result().as_dict()
         server_entry["scenario_errors"] = collector.errors
         result["servers"].append(server_entry)
         cells = [cell.as_dict() for cell in collector.deliveries]

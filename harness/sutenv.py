@@ -24,6 +24,7 @@ from harness.procs import run_command
 CREATE_TIMEOUT = 180.0
 INSTALL_TIMEOUT = 1200.0  # uWSGI and gevent may compile from source
 RECIPE_FILE = ".harness-recipe.json"
+PACKAGES_FILE = ".harness-packages.json"  # what the install gave, read back on reuse
 
 # Lines that name why an install failed, best first.
 _KEY_ERROR_PATTERNS = (
@@ -53,6 +54,7 @@ class SutEnv:
     interpreter: Interpreter
     packages: dict[str, str]
     reused: bool
+    recipe: dict[str, object]  # interpreter and requirements: what a reused venv must match
 
     @property
     def python(self) -> Path:
@@ -193,9 +195,16 @@ def installed_packages(venv: Path, log_dir: Path) -> dict[str, str]:
 def build_sut_env(venv: Path, interpreter: Interpreter, requirements: list[str], log_dir: Path) -> SutEnv:
     recipe = _recipe(interpreter, requirements)
     reused = _recipe_matches(venv, recipe)
-    if not reused:
+    if reused:
+        try:
+            return SutEnv(venv, interpreter, json.loads((venv / PACKAGES_FILE).read_text()), True, recipe)
+        except (OSError, ValueError):
+            pass  # a venv from before the packages file: list them again
+    else:
         shutil.rmtree(venv, ignore_errors=True)
         venv.parent.mkdir(parents=True, exist_ok=True)
         _create_and_install(venv, interpreter, requirements, log_dir)
-        (venv / RECIPE_FILE).write_text(json.dumps(recipe))
-    return SutEnv(venv, interpreter, installed_packages(venv, log_dir), reused)
+    packages = installed_packages(venv, log_dir)
+    (venv / PACKAGES_FILE).write_text(json.dumps(packages))
+    (venv / RECIPE_FILE).write_text(json.dumps(recipe))  # last: it marks the venv complete
+    return SutEnv(venv, interpreter, packages, reused, recipe)
