@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import requests
+import requests.adapters
 import websocket
 
 CONNECT_TIMEOUT = 10.0
@@ -63,6 +64,30 @@ class Inbox:
             return True
 
 
+class _OneRequestPerConnection(requests.adapters.HTTPAdapter):
+    """Keep the promise of our ``Connection: close`` header: one request per socket.
+
+    urllib3 pools a connection unless the *response* says "close" (the request
+    header does not count), and uWSGI's HTTP router answers HTTP/1.1 without
+    that header, hanging up only once the worker has finished. A request sent
+    on the pooled socket in between (the login POST right after its GET) was
+    dropped unanswered: RemoteDisconnected. RFC 9112 9.6: a client that sends
+    "close" must not send further requests on that connection. So the body is
+    read here and the socket closed; urllib3 opens a fresh one for the next
+    request. Not for ``stream=True`` (this client never streams).
+    """
+
+    def send(self, request, **kwargs):  # noqa: ANN001, ANN003, ANN201 - HTTPAdapter's signature
+        response = super().send(request, **kwargs)
+        connection = response.raw.connection
+        try:
+            response.content  # noqa: B018 - read the body while the socket is ours
+        finally:
+            if connection is not None:
+                connection.close()
+        return response
+
+
 def ws_url(base_url: str, path: str) -> str:
     return "ws" + base_url[len("http") :] + path
 
@@ -77,7 +102,9 @@ class ChatClient:
         # One connection per request: ws4redis 0.5+'s runserver and uWSGI's
         # HTTP router close after each response without saying so, and a
         # reused dead socket would fail a POST for reasons unrelated to chat.
+        # The header alone does not do it (see _OneRequestPerConnection).
         self.http.headers["Connection"] = "close"
+        self.http.mount("http://", _OneRequestPerConnection())
         self.inbox = Inbox()
         self._ignore = ignore  # heartbeats and other frames that are not messages
         self._ws: websocket.WebSocket | None = None
