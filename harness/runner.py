@@ -61,6 +61,12 @@ def run_scenarios(base_url: str, family: str, server: str, log_dir: Path) -> Col
         str(SCENARIOS_DIR),
         "-o",
         "console_output_style=classic",
+        # Nine modes per env run this in one process: plain asserts (every assert
+        # carries its detail) spare re-compiling the scenarios on each run, and
+        # the unraisable-exception plugin's two gc.collect() calls per run.
+        "--assert=plain",
+        "-p",
+        "no:unraisableexception",
         "--chat-url",
         base_url,
         "--chat-stack",

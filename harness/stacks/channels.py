@@ -5,6 +5,7 @@ POST to a view calling ``channel_layer.group_send``; rooms as in multichat.
 
 from __future__ import annotations
 
+import functools
 import json
 from pathlib import Path
 
@@ -61,8 +62,9 @@ class ChannelsProtocol(Protocol, Rooms):
         client.send(json.dumps({"command": "send", "room": room, "message": text}))
 
 
+@functools.lru_cache(maxsize=4096)  # waits re-read a whole inbox each time: decode each frame once
 def parse_frame(frame_text: str) -> dict:
-    """A server frame as a dict ({} when it is not a JSON object)."""
+    """A server frame as a dict ({} when it is not a JSON object); read-only, it is shared."""
     try:
         frame = json.loads(frame_text)
     except ValueError:
