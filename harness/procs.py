@@ -13,7 +13,7 @@ import signal
 import subprocess
 import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,6 +25,9 @@ STOP_STEPS: tuple[tuple[signal.Signals, float], ...] = (
     (signal.SIGTERM, 3.0),
     (signal.SIGKILL, 3.0),
 )
+
+
+_DEFERRED = (signal.SIGINT, signal.SIGTERM)
 
 
 class StepTimeout(Exception):
@@ -48,6 +51,28 @@ class Outcome:
         return "\n".join(self.output.rstrip().splitlines()[-count:])
 
 
+@contextlib.contextmanager
+def _interrupts_deferred() -> Iterator[None]:
+    """Hold SIGINT and SIGTERM until the block is done, then deliver them.
+
+    Popen forks, then waits for the exec: a KeyboardInterrupt raised in between
+    leaves a running child that no Popen object (and so no ``stop_all``) knows.
+    Signal handlers can only be set from the main thread; elsewhere, no change.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    received: list[int] = []
+    previous = {sig: signal.signal(sig, lambda signum, frame: received.append(signum)) for sig in _DEFERRED}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        for signum in received[:1]:
+            signal.raise_signal(signum)  # now the real handler runs: the child is registered
+
+
 class ManagedProcess:
     """A long-running child (Redis, a chat server) whose output goes to ``log_path``."""
 
@@ -63,17 +88,18 @@ class ManagedProcess:
         self.log_path = log_path
         log_path.parent.mkdir(parents=True, exist_ok=True)
         self._log = open(log_path, "wb")  # noqa: SIM115 - closed in stop()
-        self.popen = subprocess.Popen(
-            self.cmd,
-            cwd=cwd,
-            env=dict(env) if env is not None else None,
-            stdin=subprocess.DEVNULL,
-            stdout=self._log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,  # own process group: we can signal the whole tree
-        )
-        with _LIVE_LOCK:
-            _LIVE.add(self)
+        with _interrupts_deferred():  # a Ctrl-C inside Popen would orphan the child
+            self.popen = subprocess.Popen(
+                self.cmd,
+                cwd=cwd,
+                env=dict(env) if env is not None else None,
+                stdin=subprocess.DEVNULL,
+                stdout=self._log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,  # own process group: we can signal the whole tree
+            )
+            with _LIVE_LOCK:
+                _LIVE.add(self)
 
     @property
     def pid(self) -> int:

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import os
+import signal
 import time
 from pathlib import Path
 
+import pytest
+
+from harness import procs
 from harness.procs import ManagedProcess, run_command, stop_all
 
 
@@ -45,3 +49,21 @@ def test_stop_all_stops_every_live_process(tmp_path: Path) -> None:
     processes = [ManagedProcess(["sleep", "60"], tmp_path / f"log{i}") for i in range(2)]
     stop_all()
     assert not any(p.alive() for p in processes)
+
+
+def test_ctrl_c_during_a_spawn_still_leaves_the_child_registered(tmp_path: Path, monkeypatch) -> None:  # noqa: ANN001
+    """A server started ahead may be spawning when Ctrl-C comes: it must still be stopped."""
+    real_popen = procs.subprocess.Popen
+
+    def popen_interrupted_midway(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        child = real_popen(*args, **kwargs)
+        os.kill(os.getpid(), signal.SIGINT)  # lands while Popen has not returned yet
+        return child
+
+    monkeypatch.setattr(procs.subprocess, "Popen", popen_interrupted_midway)
+    with pytest.raises(KeyboardInterrupt):
+        ManagedProcess(["sleep", "30"], tmp_path / "log")
+    orphans = [p for p in procs._LIVE if p.cmd == ("sleep", "30")]
+    assert len(orphans) == 1  # registered before the interrupt was delivered
+    stop_all()
+    assert not _alive(orphans[0].pid)
