@@ -55,7 +55,7 @@ class Run:
     statuses: dict[str, str] = field(default_factory=dict)
 
 
-def tox_command(envs: list[str], parallel: str, folder: Path, extra: list[str]) -> list[str]:
+def tox_command(envs: list[str], parallel: str, folder: Path, results: Path, extra: list[str]) -> list[str]:
     return [
         sys.executable,
         "-m",
@@ -71,11 +71,11 @@ def tox_command(envs: list[str], parallel: str, folder: Path, extra: list[str]) 
         ",".join(envs),
         "--",
         "--results-dir",
-        str(folder / "results"),
+        str(results),
     ]
 
 
-def phases(folder: Path, envs: list[str]) -> tuple[dict[str, dict[str, float]], dict[str, str]]:
+def phases(folder: Path, results: Path, envs: list[str]) -> tuple[dict[str, dict[str, float]], dict[str, str]]:
     """Per env: seconds per phase, and the env's status."""
     tox_json = folder / "tox-result.json"
     tox_envs = json.loads(tox_json.read_text()).get("testenvs", {}) if tox_json.is_file() else {}
@@ -88,7 +88,7 @@ def phases(folder: Path, envs: list[str]) -> tuple[dict[str, dict[str, float]], 
         if total is not None:
             commands = sum(entry.get("elapsed", 0.0) for entry in tox_env.get("test", []))
             row["environment"] = round(total - commands, 2)
-        results_file = folder / "results" / f"{env}.json"
+        results_file = results / f"{env}.json"
         if results_file.is_file():
             result = json.loads(results_file.read_text())
             statuses[env] = result["status"]
@@ -124,17 +124,18 @@ def run_once(runner: str, temperature: str, envs: list[str], args: argparse.Name
     env = os.environ | extra_env | {"HARNESS_WORK_ROOT": str(folder / "work")}
     if args.cold_caches:
         env |= {"UV_CACHE_DIR": str(folder / "uv-cache"), "PIP_CACHE_DIR": str(folder / "pip-cache")}
-    (folder / "results").mkdir(parents=True, exist_ok=True)
-    for stale in [*(folder / "results").glob("*.json"), folder / "tox-result.json"]:
+    results = folder / f"results-{temperature}"  # kept per run: `harness report --results-dir` it
+    results.mkdir(parents=True, exist_ok=True)
+    for stale in [*(results / f"{env}.json" for env in envs), folder / "tox-result.json"]:
         stale.unlink(missing_ok=True)  # a run that fails early must not show the last run's figures
-    command = tox_command(envs, args.parallel, folder, extra)
+    command = tox_command(envs, args.parallel, folder, results, extra)
     log = folder / f"tox-{temperature}.log"
     print(f"[{runner} {temperature}] {' '.join(command[2:8])} ... ({len(envs)} envs, log {log})", flush=True)
     began = time.monotonic()
     with log.open("w") as out:
         code = run_bounded(command, env, out)
     wall = round(time.monotonic() - began, 1)
-    timings, statuses = phases(folder, envs)
+    timings, statuses = phases(folder, results, envs)
     return Run(runner, temperature, wall, code, timings, statuses)
 
 
