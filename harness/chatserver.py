@@ -187,10 +187,15 @@ def logged_exceptions(log: str) -> list[str]:
 
 
 def _probe_http(base_url: str) -> int | None:
-    try:
-        return requests.get(base_url + LOGIN_PATH, timeout=2).status_code
-    except requests.RequestException:
-        return None
+    # trust_env off: no proxy look-up for a loopback probe.  That look-up iterates
+    # os.environ, which the in-process pytest run changes meanwhile (PYTEST_CURRENT_TEST)
+    # on the main thread: "KeyError" from this watch thread.
+    with requests.Session() as session:
+        session.trust_env = False
+        try:
+            return session.get(base_url + LOGIN_PATH, timeout=2).status_code
+        except requests.RequestException:
+            return None
 
 
 def _probe_websocket(base_url: str, path: str) -> tuple[int | None, str]:
@@ -224,7 +229,7 @@ class ChatServer:
         began = time.monotonic()
         self.process = ManagedProcess(launch.cmd, log_dir / f"server-{mode}.log", cwd=config.stack.project_dir, env=env)
         self._watch = threading.Thread(
-            target=_await_ready,
+            target=_watch_start_up,
             args=(self.process, self.record, self.base_url, config.stack.probe_socket_path(), began, self._stopping),
             name=f"ready-{mode}",
             daemon=True,
@@ -263,6 +268,15 @@ def running_server(
         yield chat_server.await_ready(), chat_server.base_url
     finally:
         chat_server.stop()
+
+
+def _watch_start_up(process: ManagedProcess, record: ServerStart, *args: object) -> None:
+    """The watch thread: a harness error in it must not pass for a verdict on the server."""
+    try:
+        _await_ready(process, record, *args)  # type: ignore[arg-type]
+    except Exception as exc:  # noqa: BLE001 - reported, as the results file's error
+        record.started = False
+        record.error = f"harness error while watching the start-up: {type(exc).__name__}: {exc}"
 
 
 def _await_ready(

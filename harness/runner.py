@@ -247,6 +247,8 @@ def _run_servers(
         reasons.append(f"{check['server']}: check {check['name']} failed: {check['detail']}")
     result["status"] = "fail" if reasons else "pass"
     result["reason"] = "; ".join(reasons) if reasons else ""
+    if any(str(entry.get("error") or "").startswith("harness error") for entry in result["servers"]):
+        result["status"] = "error"  # no verdict on the stack: the harness failed itself
 
 
 def default_work_root() -> Path:

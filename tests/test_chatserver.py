@@ -3,13 +3,17 @@ with stand-ins for manage.py and for the server (no SUT venv needed)."""
 
 from __future__ import annotations
 
+import http.server
 import platform
+import socketserver
 import sys
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
+from harness import chatserver
 from harness.chatserver import ChatConfig, ChatServer, prepare_database
 from harness.interpreters import Interpreter
 from harness.redis_server import RedisEndpoint
@@ -93,3 +97,40 @@ def test_a_server_stopped_before_it_answers_is_not_started(setup: tuple[ChatConf
     assert not record.started and record.error is not None
     assert record.error.startswith("stopped before it answered")
     assert not server.process.alive()
+
+
+def test_a_harness_error_in_the_watch_thread_is_reported_not_lost(
+    setup: tuple[ChatConfig, SutEnv, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Seen in a benchmark: the probe's proxy look-up raced pytest's os.environ edits."""
+    config, sut, db = setup
+
+    def broken_probe(base_url: str) -> int | None:
+        raise KeyError("PYTEST_CURRENT_TEST")
+
+    monkeypatch.setattr(chatserver, "_probe_http", broken_probe)
+    server = ChatServer(config, sut, "fake", db, db.parent)
+    try:
+        record = server.await_ready()
+    finally:
+        server.stop()
+    assert not record.started
+    assert record.error == "harness error while watching the start-up: KeyError: 'PYTEST_CURRENT_TEST'"
+
+
+def test_the_http_probe_reads_no_proxy_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("http_proxy", "http://127.0.0.1:9")  # a proxy that would refuse
+    monkeypatch.setenv("no_proxy", "")
+    with socketserver.TCPServer(("127.0.0.1", 0), _Ok) as httpd:
+        threading.Thread(target=httpd.handle_request, daemon=True).start()
+        assert chatserver._probe_http(f"http://127.0.0.1:{httpd.server_address[1]}") == 200
+
+
+class _Ok(http.server.BaseHTTPRequestHandler):
+    def do_GET(self) -> None:  # noqa: N802 - the handler's API
+        self.send_response(200)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, *args: object) -> None:
+        pass
