@@ -101,6 +101,7 @@ class ServerStart:
     exceptions: list[str] = field(default_factory=list)  # distinct exception lines the server logged
     warnings: list[str] = field(default_factory=list)
     error: str | None = None
+    harness_error: bool = False  # the error is the harness's own: no verdict on the server
     http_status: int | None = None
     ws_status: int | None = None
 
@@ -228,13 +229,20 @@ class ChatServer:
         self._stopping = threading.Event()
         began = time.monotonic()
         self.process = ManagedProcess(launch.cmd, log_dir / f"server-{mode}.log", cwd=config.stack.project_dir, env=env)
+        probe_path = config.stack.probe_socket_path()
         self._watch = threading.Thread(
-            target=_watch_start_up,
-            args=(self.process, self.record, self.base_url, config.stack.probe_socket_path(), began, self._stopping),
-            name=f"ready-{mode}",
-            daemon=True,
+            target=self._watch_start_up, args=(probe_path, began), name=f"ready-{mode}", daemon=True
         )
         self._watch.start()
+
+    def _watch_start_up(self, ws_path: str, began: float) -> None:
+        """The watch thread: a harness error in it must not pass for a verdict on the server."""
+        try:
+            _await_ready(self.process, self.record, self.base_url, ws_path, began, self._stopping)
+        except Exception as exc:  # noqa: BLE001 - reported, as the results file's error
+            self.record.started = False
+            self.record.harness_error = True
+            self.record.error = f"harness error while watching the start-up: {type(exc).__name__}: {exc}"
 
     def await_ready(self) -> ServerStart:
         """Block until the start-up verdict (at most STARTUP_TIMEOUT after the spawn)."""
@@ -268,15 +276,6 @@ def running_server(
         yield chat_server.await_ready(), chat_server.base_url
     finally:
         chat_server.stop()
-
-
-def _watch_start_up(process: ManagedProcess, record: ServerStart, *args: object) -> None:
-    """The watch thread: a harness error in it must not pass for a verdict on the server."""
-    try:
-        _await_ready(process, record, *args)  # type: ignore[arg-type]
-    except Exception as exc:  # noqa: BLE001 - reported, as the results file's error
-        record.started = False
-        record.error = f"harness error while watching the start-up: {type(exc).__name__}: {exc}"
 
 
 def _await_ready(

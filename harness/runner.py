@@ -247,7 +247,7 @@ def _run_servers(
         reasons.append(f"{check['server']}: check {check['name']} failed: {check['detail']}")
     result["status"] = "fail" if reasons else "pass"
     result["reason"] = "; ".join(reasons) if reasons else ""
-    if any(str(entry.get("error") or "").startswith("harness error") for entry in result["servers"]):
+    if any(entry["harness_error"] for entry in result["servers"]):
         result["status"] = "error"  # no verdict on the stack: the harness failed itself
 
 

@@ -116,6 +116,7 @@ def test_a_harness_error_in_the_watch_thread_is_reported_not_lost(
         server.stop()
     assert not record.started
     assert record.error == "harness error while watching the start-up: KeyError: 'PYTEST_CURRENT_TEST'"
+    assert record.harness_error
 
 
 def test_the_http_probe_reads_no_proxy_settings(monkeypatch: pytest.MonkeyPatch) -> None:
