@@ -31,10 +31,11 @@ from gevent.event import Event
 from locust import User, events, task
 from locust.runners import MasterRunner, WorkerRunner
 
-from harness.loadclient import ClientError, LoadChatClient, load_protocol, publish_path, send
-from harness.loadconfig import BadLoadSettings, LoadSettings, add_locust_options
-from harness.loadtrack import Outcome, Tracker
-from harness.loadusers import LoadPopulation
+from harness.errors import BadInput, ClientError
+from harness.load.client import LoadChatClient, load_protocol, publish_path, send
+from harness.load.population import LoadPopulation
+from harness.load.settings import LoadSettings, add_locust_options
+from harness.load.tracker import Outcome, Tracker
 
 SUBSCRIBE_TIMEOUT = 10.0
 SUBSCRIBE_RETRY = 1.0
@@ -122,7 +123,7 @@ def _test_start(environment: Any, **_kwargs: Any) -> None:
         SESSION.close()
     try:
         SESSION = ChatSession(environment, LoadSettings.from_options(environment.parsed_options, environment.host))
-    except BadLoadSettings as exc:
+    except BadInput as exc:
         SESSION = None
         environment.events.request.fire(
             request_type="setup", name="load settings", response_time=0, response_length=0, exception=exc, context={}
@@ -178,6 +179,7 @@ class ChatUser(User):
         session = self.session
         assert session is not None
         protocol = load_protocol(session.settings.stack, session.tag)
+        assert self.host, "Locust passes --host to every user"
         self.client = LoadChatClient(self.host, self.username, protocol, self._on_message, self._on_close)
         self.broken = None
         started = time.perf_counter()

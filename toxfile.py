@@ -12,6 +12,8 @@ and the harness itself builds the SUT venv for the interpreter under test
 
 from __future__ import annotations
 
+from typing import Any
+
 from tox.plugin import impl
 from tox.tox_env.python.virtual_env.runner import VirtualEnvRunner
 from tox.tox_env.register import ToxEnvRegister
@@ -21,11 +23,13 @@ from tox_uv._run import UvVenvRunner
 class _DriverPython:
     """The env name's pyXY factor names the SUT's Python, not the driver's."""
 
-    def _base_python_default(self, conf, env_name):  # noqa: ANN001, ANN202 - tox's signature
+    conf: Any  # tox's env config, set by the runner class this is mixed into
+
+    def _base_python_default(self, conf: Any, env_name: str | None) -> list[str]:
         return self.conf.get("default_base_python", list[str])
 
     @classmethod
-    def _validate_base_python(cls, env_name: str, base_pythons: list[str], ignore_base_python_conflict: bool):  # noqa: ANN206, FBT001
+    def _validate_base_python(cls, env_name: str, base_pythons: list[str], ignore_base_python_conflict: bool):
         return base_pythons  # never a conflict
 
 

@@ -35,7 +35,7 @@ from typing import IO
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from harness.matrix import LABELS  # noqa: E402 - after the path set-up above
+from harness.matrix.labels import LABELS  # noqa: E402 - after the path set-up above
 
 PHASES = ("environment", "install", "migrate", "start", "scenarios")
 RUNNERS = {

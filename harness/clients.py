@@ -9,19 +9,18 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import requests
 import requests.adapters
 import websocket
 
+from harness.errors import ClientError
+from harness.fixtures import PASSWORD
+
 CONNECT_TIMEOUT = 10.0
 HTTP_TIMEOUT = 10.0
 LOGIN_PATH = "/accounts/login/"
-PASSWORD = "secret"
-
-
-class ClientError(Exception):
-    """A client could not log in, connect or send."""
 
 
 @dataclass(frozen=True)
@@ -77,7 +76,8 @@ class _OneRequestPerConnection(requests.adapters.HTTPAdapter):
     request. Not for ``stream=True`` (this client never streams).
     """
 
-    def send(self, request, **kwargs):  # noqa: ANN001, ANN003, ANN201 - HTTPAdapter's signature
+    def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:  # type: ignore[override]
+        # HTTPAdapter.send's own keyword arguments, passed on as they are.
         response = super().send(request, **kwargs)
         connection = response.raw.connection
         try:
@@ -162,6 +162,7 @@ class ChatClient:
 
     def _read(self) -> None:
         assert self._ws is not None
+        reason = "closed by server"
         try:
             while True:
                 text = self._ws.recv()
@@ -170,11 +171,17 @@ class ChatClient:
                 if not text:  # close frame
                     break
                 if text not in self._ignore:
-                    self.inbox.add(Frame(text, time.monotonic()))
+                    self._received(text)
         except (websocket.WebSocketException, OSError) as exc:
-            self.inbox.close(f"connection lost: {exc}")
-            return
-        self.inbox.close("closed by server")
+            reason = f"connection lost: {exc}"
+        self._closed(reason)
+
+    # The reader's hooks: a load client hands messages on instead of keeping them.
+    def _received(self, text: str) -> None:
+        self.inbox.add(Frame(text, time.monotonic()))
+
+    def _closed(self, reason: str) -> None:
+        self.inbox.close(reason)
 
     def send(self, text: str) -> None:
         if self._ws is None:

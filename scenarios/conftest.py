@@ -12,8 +12,8 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from harness.delivery import ChatSession, DeliveryResult, delivery_cells
-from harness.scenario_plugin import collector_of
+from harness.run.delivery import ChatSession, DeliveryResult, delivery_cells
+from harness.run.plugin import collector_of
 from harness.stacks import stack_for
 
 

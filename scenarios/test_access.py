@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from harness.clients import ChatClient, ClientError
+from harness.clients import ChatClient
+from harness.errors import ClientError
 
 GRACE = 2.0  # seconds an accepted anonymous socket has to be closed by the server
 
 
-def test_anonymous_socket_is_refused(chat, chat_url: str, record_check) -> None:  # noqa: ANN001
+def test_anonymous_socket_is_refused(chat, chat_url: str, record_check) -> None:
     if not chat.protocol.refuses_anonymous:
         pytest.skip("this stack lets anonymous sockets hear broadcasts by design")
     anonymous = ChatClient(chat_url, "anonymous")

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from harness.rooms import RoomScenario
+from harness.run.rooms import RoomScenario
 from harness.stacks.base import Rooms
 
 CHECKS = ("join_notice", "members_only", "leave_notice", "staff_only")
 
 
 @pytest.mark.parametrize("check", CHECKS)
-def test_room(check: str, chat, record_check) -> None:  # noqa: ANN001
+def test_room(check: str, chat, record_check) -> None:
     if not isinstance(chat.protocol, Rooms):
         pytest.skip("this stack has no rooms")
     result = getattr(RoomScenario(chat), check)()

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from harness.stacks.base import ROOT
+from harness.paths import ROOT
 
 BROKEN_SERVERS = Path(__file__).parent / "broken_servers"
 E2E_ENV = os.environ.get("HARNESS_E2E_ENV", "py27-django18-ws4redis04")
@@ -45,7 +45,7 @@ def run_harness(work_root: Path, tmp_path: Path) -> Callable[..., tuple[int, dic
         cmd = [
             sys.executable,
             "-m",
-            "harness.cli",
+            "harness.cli.main",
             "run",
             env,
             "--results-dir",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from harness.clients import Frame
-from harness.delivery import CellSpec, delivery_cells, judge
+from harness.run.delivery import CellSpec, delivery_cells, judge
 from harness.stacks.channels import ChannelsProtocol
 from harness.stacks.ws4redis import Ws4redisProtocol
 
@@ -11,7 +11,7 @@ TEXT = "probe:t:1 user from admin to john"
 
 
 def _frames(**per_user: list[str]) -> dict[str, list[Frame]]:
-    frames = {user: [] for user in ("admin", "john", "mary")}
+    frames: dict[str, list[Frame]] = {user: [] for user in ("admin", "john", "mary")}
     for user, texts in per_user.items():
         frames[user] = [Frame(text, 1.0 + i * 0.01) for i, text in enumerate(texts)]
     return frames

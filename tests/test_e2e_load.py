@@ -20,10 +20,10 @@ from typing import Any
 import pytest
 import requests
 
-from harness.load import run_key
-from harness.ports import free_port
-from harness.report import write_report
-from harness.stacks.base import ROOT
+from harness.load.runs import run_key
+from harness.paths import ROOT
+from harness.report.write import write_report
+from harness.sut.ports import free_port
 from tests.conftest import BROKEN_SERVERS, CHANNELS_E2E_ENV, E2E_ENV, processes
 
 pytestmark = pytest.mark.e2e
@@ -47,7 +47,7 @@ def _leftovers(work_root: Path) -> list[str]:
 def run_load(work_root: Path, tmp_path: Path) -> Callable[..., tuple[int, dict[str, Any], str]]:
     def run(*args: str, env: str = E2E_ENV, server: str = SERVER) -> tuple[int, dict[str, Any], str]:
         load_dir = tmp_path / "load"
-        cmd = [sys.executable, "-m", "harness.cli", "load", env, "--server", server, "--load-dir", str(load_dir)]
+        cmd = [sys.executable, "-m", "harness.cli.main", "load", env, "--server", server, "--load-dir", str(load_dir)]
         cmd += ["--work-root", str(work_root), *args]
         done = subprocess.run(cmd, capture_output=True, text=True, timeout=LOAD_TIMEOUT, cwd=ROOT)
         summary = json.loads((load_dir / f"{run_key(env, server)}.json").read_text())
@@ -120,25 +120,65 @@ def test_step_load_reports_a_capacity(run_load) -> None:
         assert capacity["held_deliveries_per_s"] > 0
 
 
-@pytest.mark.parametrize(("env", "server"), TARGETS)
-def test_web_ui_runs_against_harness_serve(work_root: Path, tmp_path: Path, env: str, server: str) -> None:
-    serve = subprocess.Popen(
-        [sys.executable, "-m", "harness.cli", "serve", env, "--server", server, "--load-users", "10"]
+def _serve(env: str, server: str, work_root: Path) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "harness", "serve", env, "--server", server, "--load-users", "10"]
         + ["--work-root", str(work_root), "--max-seconds", "120"],
         cwd=ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
     )
+
+
+def _url_of(serve: subprocess.Popen[str]) -> str:
+    """The URL ``harness serve`` prints once its server works (bounded)."""
+    output = []
+    deadline = time.monotonic() + LOAD_TIMEOUT
+    while time.monotonic() < deadline:
+        assert serve.stdout is not None
+        line = serve.stdout.readline()
+        output.append(line)
+        assert line or serve.poll() is None, f"harness serve ended early: {''.join(output)}"
+        match = re.search(r"--host (http://127\.0\.0\.1:\d+)", line)
+        if match:
+            return match.group(1)
+    raise AssertionError(f"harness serve printed no URL within {LOAD_TIMEOUT} s")
+
+
+def _interrupt(*processes: subprocess.Popen | None) -> None:
+    for process in processes:
+        if process is not None:
+            process.send_signal(2)
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
+def test_two_serves_of_one_env_start_together(work_root: Path) -> None:
+    """Two modes of one env served at once: one prepares its template while the other waits
+    (it once died with "table django_content_type already exists")."""
+    for template in (work_root / CHANNELS_E2E_ENV).glob("template-*.sqlite3"):
+        template.unlink()  # both must find no template: the race is on building it
+    serves = [_serve(CHANNELS_E2E_ENV, server, work_root) for server in ("daphne+inmemory", "uvicorn+inmemory")]
+    try:
+        urls = [_url_of(serve) for serve in serves]
+        for url in urls:
+            assert requests.get(f"{url}/accounts/login/", timeout=5).status_code == 200
+    finally:
+        _interrupt(*serves)
+    assert [serve.returncode for serve in serves] == [0, 0]
+    assert len(list((work_root / CHANNELS_E2E_ENV).glob("template-*.sqlite3"))) == 1
+    assert not _leftovers(work_root)
+
+
+@pytest.mark.parametrize(("env", "server"), TARGETS)
+def test_web_ui_runs_against_harness_serve(work_root: Path, tmp_path: Path, env: str, server: str) -> None:
+    serve = _serve(env, server, work_root)
     locust = None
     try:
-        url = ""
-        deadline = time.monotonic() + LOAD_TIMEOUT
-        while not url and time.monotonic() < deadline:
-            line = serve.stdout.readline()
-            assert line or serve.poll() is None, "harness serve ended early"
-            match = re.search(r"--host (http://127\.0\.0\.1:\d+)", line)
-            url = match.group(1) if match else ""
+        url = _url_of(serve)
         web_port = free_port()
         locust = subprocess.Popen(
             [sys.executable, "-m", "locust", "-f", str(ROOT / "locustfile.py"), "--host", url]
@@ -161,13 +201,7 @@ def test_web_ui_runs_against_harness_serve(work_root: Path, tmp_path: Path, env:
         stats = requests.get(f"{web}/stats/requests", timeout=2).json()["stats"]
         assert not any(s["method"] == "lost" for s in stats)
     finally:
-        for process in (locust, serve):
-            if process is not None:
-                process.send_signal(2)
-                try:
-                    process.wait(timeout=30)
-                except subprocess.TimeoutExpired:
-                    process.kill()
+        _interrupt(locust, serve)
     assert not _leftovers(work_root)
 
 
@@ -185,7 +219,7 @@ def _wait_for(check: Callable[[], bool], seconds: float) -> None:
 
 def test_bad_load_input_is_one_clear_line_and_exit_2() -> None:
     done = subprocess.run(
-        [sys.executable, "-m", "harness.cli", "load", E2E_ENV, "--users", "0"],
+        [sys.executable, "-m", "harness.cli.main", "load", E2E_ENV, "--users", "0"],
         capture_output=True,
         text=True,
         cwd=ROOT,

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from harness.delivery import delivery_cells
-from harness.stacks.base import ROOT
+from harness.paths import ROOT
+from harness.run.delivery import delivery_cells
 from harness.stacks.ws4redis import Ws4redisProtocol
 from tests.conftest import BROKEN_SERVERS, E2E_ENV, processes
 
@@ -90,7 +90,7 @@ def test_ctrl_c_stops_redis_and_the_server_and_still_writes_results(work_root: P
     cmd = [
         sys.executable,
         "-m",
-        "harness.cli",
+        "harness.cli.main",
         "run",
         E2E_ENV,
         "--results-dir",
@@ -124,7 +124,7 @@ def test_ctrl_c_stops_redis_and_the_server_and_still_writes_results(work_root: P
 
 def test_bad_env_name_is_one_clear_line_and_exit_2() -> None:
     done = subprocess.run(
-        [sys.executable, "-m", "harness.cli", "run", "py27-django18"],
+        [sys.executable, "-m", "harness.cli.main", "run", "py27-django18"],
         capture_output=True,
         text=True,
         cwd=ROOT,

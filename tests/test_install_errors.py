@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from harness.sutenv import key_error_line
+from harness.sut.venv import key_error_line
 
 
 def test_uv_resolver_message_is_its_explanation() -> None:

@@ -8,11 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from harness import procs, sutenv
-from harness.interpreters import find_interpreter
-from harness.matrix import parse_env_name
-from harness.results import load_all
-from harness.runner import RunOptions, run_env
+from harness.matrix.envs import parse_env_name
+from harness.results.files import load_all
+from harness.run.runner import RunOptions, run_env
+from harness.sut import procs
+from harness.sut import venv as sutenv
+from harness.sut.interpreters import find_interpreter
 
 
 def _options(tmp_path: Path) -> RunOptions:

@@ -9,12 +9,13 @@ from types import SimpleNamespace
 
 import pytest
 
-from harness.capacity import Snapshot, StepLoad
-from harness.cpu import judge
-from harness.delivery import USERS
-from harness.loadconfig import BadLoadSettings, LoadSettings, parse_mix
-from harness.loadstats import percentile, summarize, timeline
-from harness.loadusers import BadPopulation, LoadPopulation
+from harness.errors import BadInput
+from harness.fixtures import USERS
+from harness.load.capacity import Snapshot, StepLoad
+from harness.load.cpu import judge
+from harness.load.population import LoadPopulation
+from harness.load.settings import LoadSettings, parse_mix
+from harness.load.stats import percentile, summarize, timeline
 
 DATA = Path(__file__).parent / "data" / "load"
 
@@ -29,8 +30,9 @@ def test_load_population_names_groups_and_no_clash_with_fixture_users() -> None:
     assert "chatusers" not in population.groups
     assert population.user(25) == "load0001"  # wraps around the pool
     spec = population.spec("secret")
-    assert spec["reserved"] == list(USERS) and len(spec["memberships"]) == 25
-    with pytest.raises(BadPopulation):
+    memberships = spec["memberships"]
+    assert spec["reserved"] == list(USERS) and isinstance(memberships, dict) and len(memberships) == 25
+    with pytest.raises(BadInput):
         LoadPopulation(0)
 
 
@@ -124,7 +126,7 @@ def test_cpu_judge_flags_a_saturated_generator() -> None:
 def test_mix_and_settings_validation(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     assert parse_mix("broadcast=2,user") == {"broadcast": 2.0, "user": 1.0, "group": 0.0}
     for bad in ("shout=1", "user=x", "broadcast=0", "user=-1"):
-        with pytest.raises(BadLoadSettings):
+        with pytest.raises(BadInput):
             parse_mix(bad)
     options = SimpleNamespace(
         chat_stack="",
@@ -136,7 +138,7 @@ def test_mix_and_settings_validation(tmp_path: Path, monkeypatch: pytest.MonkeyP
         loss_timeout=5.0,
     )
     monkeypatch.setenv("HARNESS_WORK_ROOT", str(tmp_path))
-    with pytest.raises(BadLoadSettings, match="--chat-stack"):
+    with pytest.raises(BadInput, match="--chat-stack"):
         LoadSettings.from_options(options, "http://127.0.0.1:9")
     manifest = tmp_path / "serve" / "127.0.0.1-9.json"
     manifest.parent.mkdir()

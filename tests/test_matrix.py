@@ -6,9 +6,10 @@ import configparser
 
 import pytest
 
-from harness import toxini
-from harness.matrix import LABELS, BadEnvName, all_env_names, parse_env_name
-from harness.toxini import TOX_INI
+from harness.matrix import toxini
+from harness.matrix.envs import BadEnvName, parse_env_name
+from harness.matrix.labels import LABELS, all_env_names
+from harness.matrix.toxini import TOX_INI
 
 
 def test_parses_python_django_and_stack() -> None:
@@ -37,7 +38,7 @@ def test_every_matrix_env_parses() -> None:
 
 def test_tox_ini_env_list_and_labels_are_generated_from_the_matrix() -> None:
     current = TOX_INI.read_text()
-    assert toxini.render(current) == current, "tox.ini is out of date: run `python -m harness.toxini`"
+    assert toxini.render(current) == current, "tox.ini is out of date: run `python -m harness.matrix.toxini`"
 
 
 def test_tox_ini_lists_every_env_and_label() -> None:

@@ -9,9 +9,9 @@ from collections.abc import Iterator
 
 import pytest
 
-from harness import ports
+from harness.sut import ports
 
-HOLDER = "from harness import ports; print(ports.free_port(), flush=True); input()"
+HOLDER = "from harness.sut import ports; print(ports.free_port(), flush=True); input()"
 
 
 def test_ports_are_distinct_and_below_the_ephemeral_range() -> None:

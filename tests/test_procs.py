@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from harness import procs
-from harness.procs import ManagedProcess, run_command, stop_all
+from harness.sut import procs
+from harness.sut.procs import ManagedProcess, run_command, stop_all
 
 
 def _alive(pid: int) -> bool:
@@ -51,11 +51,11 @@ def test_stop_all_stops_every_live_process(tmp_path: Path) -> None:
     assert not any(p.alive() for p in processes)
 
 
-def test_ctrl_c_during_a_spawn_still_leaves_the_child_registered(tmp_path: Path, monkeypatch) -> None:  # noqa: ANN001
+def test_ctrl_c_during_a_spawn_still_leaves_the_child_registered(tmp_path: Path, monkeypatch) -> None:
     """A server started ahead may be spawning when Ctrl-C comes: it must still be stopped."""
     real_popen = procs.subprocess.Popen
 
-    def popen_interrupted_midway(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+    def popen_interrupted_midway(*args, **kwargs):
         child = real_popen(*args, **kwargs)
         os.kill(os.getpid(), signal.SIGINT)  # lands while Popen has not returned yet
         return child

@@ -7,9 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from harness import report
-from harness.report import ReportError, render_html, render_rst, summary_rows, write_report
-from harness.results import load_all
+from harness.cli.main import main
+from harness.errors import ReportError
+from harness.report import write as report
+from harness.report.compatibility import summary_rows
+from harness.report.write import render_html, render_rst, write_report
+from harness.results.files import load_all
 
 DATA = Path(__file__).parent / "data" / "results"
 GOLDEN = Path(__file__).parent / "golden" / "compatibility.rst"
@@ -52,6 +55,18 @@ def test_a_docutils_warning_fails_the_report_and_writes_nothing(
     monkeypatch.setattr(report, "render_rst", lambda *args: "Title\n=====\n\n`dangling reference`_\n")
     with pytest.raises(ReportError, match="docutils"):
         report.write_report(DATA, tmp_path)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_harness_report_says_a_report_problem_in_one_line_and_exits_2(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """It once ended in a traceback: the command caught BadResults but not docutils' problem."""
+    monkeypatch.setattr(report, "render_rst", lambda *args: "Title\n=====\n\n`dangling reference`_\n")
+    code = main(["report", "--results-dir", str(DATA), "--output-dir", str(tmp_path), "--load-dir", str(tmp_path)])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert err.startswith("harness report: generated RST has a docutils problem:") and "Traceback" not in err
     assert list(tmp_path.iterdir()) == []
 
 

@@ -6,10 +6,10 @@ import copy
 import json
 from pathlib import Path
 
-from harness.cli import main
-from harness.report import write_report
-from harness.report_overview import changes, grids
-from harness.results import load_all
+from harness.cli.main import main
+from harness.report.overview import changes, grids
+from harness.report.write import write_report
+from harness.results.files import load_all
 
 DATA = Path(__file__).parent / "data" / "results"
 

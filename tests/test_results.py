@@ -7,19 +7,21 @@ from pathlib import Path
 
 import pytest
 
-from harness import results
+from harness.errors import BadResults
+from harness.results import files
+from harness.results.schema import new_result
 
 
 def _sample() -> dict:
-    return results.new_result("py27-django18-ws4redis04", "2.7", "1.8", "django-websocket-redis", "0.4.6")
+    return new_result("py27-django18-ws4redis04", "2.7", "1.8", "django-websocket-redis", "0.4.6")
 
 
 def test_save_then_load_round_trips(tmp_path: Path) -> None:
     result = _sample()
     result["status"], result["reason"] = "not-tested", "not tested: interpreter not available"
-    path = results.save(result, tmp_path)
+    path = files.save(result, tmp_path)
     assert path.name == "py27-django18-ws4redis04.json"
-    assert results.load_all(tmp_path) == [result]
+    assert files.load_all(tmp_path) == [result]
     assert [p.name for p in tmp_path.iterdir()] == [path.name]  # no temp file left behind
 
 
@@ -30,9 +32,9 @@ def test_failed_write_keeps_the_old_file(tmp_path: Path, monkeypatch: pytest.Mon
     def broken_replace(src: str, dst: str) -> None:
         raise OSError("disk full")
 
-    monkeypatch.setattr(results.os, "replace", broken_replace)
+    monkeypatch.setattr(files.os, "replace", broken_replace)
     with pytest.raises(OSError):
-        results.write_atomic(target, "new")
+        files.write_atomic(target, "new")
     assert target.read_text() == "old"
     assert [p.name for p in tmp_path.iterdir()] == ["x.json"]
 
@@ -45,15 +47,15 @@ def test_failed_write_keeps_the_old_file(tmp_path: Path, monkeypatch: pytest.Mon
         (lambda r: r.update(status="great"), "status 'great'"),
     ],
 )
-def test_invalid_results_are_refused_with_a_reason(tmp_path: Path, mutate, message: str) -> None:  # noqa: ANN001
+def test_invalid_results_are_refused_with_a_reason(tmp_path: Path, mutate, message: str) -> None:
     result = _sample()
     mutate(result)
     (tmp_path / "bad.json").write_text(json.dumps(result))
-    with pytest.raises(results.BadResults, match=message):
-        results.load_all(tmp_path)
+    with pytest.raises(BadResults, match=message):
+        files.load_all(tmp_path)
 
 
 def test_broken_json_names_the_file(tmp_path: Path) -> None:
     (tmp_path / "half.json").write_text('{"schema": 1,')
-    with pytest.raises(results.BadResults, match="half.json: not valid JSON"):
-        results.load_all(tmp_path)
+    with pytest.raises(BadResults, match="half.json: not valid JSON"):
+        files.load_all(tmp_path)

@@ -6,9 +6,11 @@ import configparser
 import itertools
 import re
 
-from harness.matrix import LABELS, STACK_RELEASES, all_env_names, parse_env_name
-from harness.support import DECLARED, DJANGO_PYTHONS, DJANGOS, PYTHONS, border_cells, declared_cells
-from harness.toxini import TOX_INI
+from harness.matrix.envs import parse_env_name
+from harness.matrix.labels import LABELS, all_env_names
+from harness.matrix.releases import STACK_RELEASES
+from harness.matrix.support import DECLARED, DJANGO_PYTHONS, DJANGOS, PYTHONS, border_cells, declared_cells
+from harness.matrix.toxini import TOX_INI
 
 
 def test_tables_cover_the_axes_and_the_releases() -> None:

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from harness.delivery import delivery_cells
-from harness.runner import _server_verdict
-from harness.scenario_plugin import Collector
+from harness.run.delivery import delivery_cells
+from harness.run.plugin import Collector
+from harness.run.verdict import server_verdict
 from harness.stacks.ws4redis import Ws4redisProtocol
 
 SCENARIOS = """
@@ -42,13 +42,13 @@ def _cells(count: int) -> list[dict]:
 
 
 def test_all_cells_good_passes() -> None:
-    assert _server_verdict(_server(), _cells(15), [], 15) is None
+    assert server_verdict(_server(), _cells(15), [], 15) is None
 
 
 def test_a_missing_cell_fails_the_server_even_if_the_rest_are_good() -> None:
-    assert _server_verdict(_server(), _cells(14), [], 15) == "uwsgi: 14 of 15 delivery cells were observed"
+    assert server_verdict(_server(), _cells(14), [], 15) == "uwsgi: 14 of 15 delivery cells were observed"
 
 
 def test_a_broken_scenario_fails_the_server() -> None:
-    reason = _server_verdict(_server(), _cells(15), ["RuntimeError: boom"], 15)
+    reason = server_verdict(_server(), _cells(15), ["RuntimeError: boom"], 15)
     assert reason == "uwsgi: scenarios broke: RuntimeError: boom"

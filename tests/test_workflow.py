@@ -9,9 +9,9 @@ import sys
 import pytest
 import yaml
 
-from harness import workflow
-from harness.matrix import LABELS
-from harness.stacks.base import ROOT
+from harness.matrix import workflow
+from harness.matrix.labels import LABELS
+from harness.paths import ROOT
 
 
 def _loaded() -> dict:
@@ -19,7 +19,7 @@ def _loaded() -> dict:
 
 
 def test_workflow_file_is_generated_from_the_matrix() -> None:
-    assert workflow.WORKFLOW.read_text() == workflow.render(), "run `python -m harness.workflow`"
+    assert workflow.WORKFLOW.read_text() == workflow.render(), "run `python -m harness.matrix.workflow`"
 
 
 def test_workflow_is_valid_yaml_with_one_job_per_env_of_the_full_label() -> None:

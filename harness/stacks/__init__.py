@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from harness.errors import BadInput
 from harness.stacks.base import Stack
 from harness.stacks.channels import ChannelsStack
 from harness.stacks.ws4redis import Ws4redisStack
@@ -13,4 +14,4 @@ def stack_for(family: str) -> Stack:
     try:
         return STACKS[family]
     except KeyError:
-        raise ValueError(f"unknown stack family {family!r}: known are {', '.join(sorted(STACKS))}") from None
+        raise BadInput(f"unknown stack family {family!r}: known are {', '.join(sorted(STACKS))}") from None

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from harness.clients import ChatClient
-
-ROOT = Path(__file__).resolve().parents[2]
+from harness.errors import BadInput
+from harness.matrix.releases import LAYERS, SERVERS, split_mode
+from harness.paths import FIXTURES
 
 
 @dataclass(frozen=True)
@@ -25,6 +26,16 @@ class ServerLaunch:
 # HTTP POST to a view that publishes server-side.
 SOCKET = "socket"
 HTTP = "http"
+KINDS = ("broadcast", "user", "group")  # the kinds of chat message
+
+# A server's command: (python, the venv's bin folder, port) -> argv.
+Command = Callable[[Path, Path, int], list[str]]
+
+
+def manage_py_runserver(python: Path, bin_dir: Path, port: int) -> list[str]:
+    """Django's runserver, as each stack patches it to speak WebSocket (ws4redis's
+    django_runserver, Channels' own up to 3, daphne's from Channels 4)."""
+    return [str(python), "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"]
 
 
 class Protocol(ABC):
@@ -66,15 +77,31 @@ class Rooms(ABC):
     @abstractmethod
     def send_to_room(self, client: ChatClient, room: str, text: str) -> None: ...
 
+    @abstractmethod
+    def fields(self, frame_text: str) -> dict:
+        """A room frame's fields ({} for a frame that is not a room frame)."""
+
 
 class Stack(ABC):
     family: str
     project_dir: Path
-    fixtures: tuple[Path, ...] = (ROOT / "fixtures" / "users.json",)
+    fixtures: tuple[Path, ...] = (FIXTURES / "users.json",)
 
     @abstractmethod
+    def commands(self) -> Mapping[str, Command]:
+        """Each server's command, by the server names of ``harness.matrix.releases.SERVERS``."""
+
     def launch(self, mode: str, python: Path, bin_dir: Path, port: int) -> ServerLaunch:
         """The command that serves the chat project on 127.0.0.1:port in server ``mode``."""
+        server, layer = split_mode(mode)
+        if server not in SERVERS[self.family]:
+            raise BadInput(f"{self.family} has no server {server!r} ({', '.join(SERVERS[self.family])})")
+        layers = LAYERS.get(self.family, ())
+        if bool(layer) != bool(layers) or (layer and layer not in layers):
+            expected = f"one of the layers {', '.join(layers)}" if layers else "no channel layer"
+            raise BadInput(f"{self.family} mode {mode!r}: expected {expected}")
+        env = {"CHAT_CHANNEL_LAYER": layer} if layer else {}
+        return ServerLaunch(mode, self.commands()[server](python, bin_dir, port), env)
 
     @abstractmethod
     def protocol(self, session_tag: str) -> Protocol:

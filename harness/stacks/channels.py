@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import functools
 import json
+from collections.abc import Mapping
 from pathlib import Path
 
 from harness.clients import ChatClient
-from harness.stacks.base import HTTP, ROOT, SOCKET, Protocol, Rooms, ServerLaunch, Stack
+from harness.paths import CHATSERVERS, FIXTURES
+from harness.stacks.base import HTTP, KINDS, SOCKET, Command, Protocol, Rooms, Stack, manage_py_runserver
 
-KINDS = ("broadcast", "user", "group")
-LAYERS = ("redis", "pubsub", "inmemory")  # CHAT_CHANNEL_LAYER values of the chat server
 ASGI_APP = "chatserver.asgi:application"
 
 
@@ -61,6 +61,9 @@ class ChannelsProtocol(Protocol, Rooms):
     def send_to_room(self, client: ChatClient, room: str, text: str) -> None:
         client.send(json.dumps({"command": "send", "room": room, "message": text}))
 
+    def fields(self, frame_text: str) -> dict:
+        return parse_frame(frame_text)
+
 
 @functools.lru_cache(maxsize=4096)  # waits re-read a whole inbox each time: decode each frame once
 def parse_frame(frame_text: str) -> dict:
@@ -72,38 +75,29 @@ def parse_frame(frame_text: str) -> dict:
     return frame if isinstance(frame, dict) else {}
 
 
+def _daphne(python: Path, bin_dir: Path, port: int) -> list[str]:
+    return [str(bin_dir / "daphne"), "-b", "127.0.0.1", "-p", str(port), ASGI_APP]
+
+
+def _uvicorn(python: Path, bin_dir: Path, port: int) -> list[str]:
+    # uvicorn tells ASGI 2 (Channels 2) from ASGI 3 apps by itself.
+    return [
+        str(bin_dir / "uvicorn"),
+        ASGI_APP,
+        *("--host", "127.0.0.1", "--port", str(port)),
+        *("--ws", "websockets"),
+        *("--lifespan", "off"),  # Channels' router has no lifespan protocol
+        "--no-access-log",
+    ]
+
+
 class ChannelsStack(Stack):
     family = "channels"
-    project_dir = ROOT / "chatservers" / "channels"
-    fixtures = (ROOT / "fixtures" / "users.json", ROOT / "fixtures" / "rooms.json")
+    project_dir = CHATSERVERS / "channels"
+    fixtures = (FIXTURES / "users.json", FIXTURES / "rooms.json")
 
-    def launch(self, mode: str, python: Path, bin_dir: Path, port: int) -> ServerLaunch:
-        server, _, layer = mode.partition("+")
-        if layer not in LAYERS:
-            raise ValueError(f"Channels mode {mode!r} names no channel layer ({', '.join(LAYERS)})")
-        if server == "runserver":
-            # Channels' own runserver up to 3, daphne's from Channels 4.
-            cmd = [str(python), "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"]
-        elif server == "daphne":
-            cmd = [str(bin_dir / "daphne"), "-b", "127.0.0.1", "-p", str(port), ASGI_APP]
-        elif server == "uvicorn":
-            # uvicorn tells ASGI 2 (Channels 2) from ASGI 3 apps by itself.
-            cmd = [
-                str(bin_dir / "uvicorn"),
-                ASGI_APP,
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(port),
-                "--ws",
-                "websockets",
-                "--lifespan",
-                "off",  # Channels' router has no lifespan protocol
-                "--no-access-log",
-            ]
-        else:
-            raise ValueError(f"Channels has no server {server!r} (runserver, daphne, uvicorn)")
-        return ServerLaunch(mode, cmd, {"CHAT_CHANNEL_LAYER": layer})
+    def commands(self) -> Mapping[str, Command]:
+        return {"runserver": manage_py_runserver, "daphne": _daphne, "uvicorn": _uvicorn}
 
     def protocol(self, session_tag: str) -> ChannelsProtocol:
         return ChannelsProtocol(session_tag)

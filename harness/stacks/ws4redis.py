@@ -4,10 +4,14 @@ HTTP POST to views that call ws4redis's RedisPublisher (as the upstream example)
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 
 from harness.clients import ChatClient
-from harness.stacks.base import HTTP, ROOT, SOCKET, Protocol, ServerLaunch, Stack
+from harness.paths import CHATSERVERS
+from harness.stacks.base import HTTP, SOCKET, Command, Protocol, Stack, manage_py_runserver
+
+PROJECT_DIR = CHATSERVERS / "ws4redis"
 
 HEARTBEAT = "--heartbeat--"  # WS4REDIS_HEARTBEAT in chatservers/ws4redis settings
 SUBSCRIPTIONS = "subscribe-broadcast&publish-broadcast&subscribe-user&subscribe-group&echo"
@@ -37,40 +41,25 @@ class Ws4redisProtocol(Protocol):
             raise ValueError(f"ws4redis chat server has no {path} path for {kind} messages")
 
 
+def _uwsgi(python: Path, bin_dir: Path, port: int) -> list[str]:
+    return [
+        str(bin_dir / "uwsgi"),
+        *("--http", f"127.0.0.1:{port}", "--http-websockets"),
+        *("--gevent", "100"),
+        *("--module", "chatserver.wsgi:application"),
+        *("--home", str(bin_dir.parent), "--chdir", str(PROJECT_DIR)),
+        *("--need-app", "--die-on-term", "--master"),
+        *("--processes", "1"),
+        "--disable-logging",
+    ]
+
+
 class Ws4redisStack(Stack):
     family = "ws4redis"
-    project_dir = ROOT / "chatservers" / "ws4redis"
+    project_dir = PROJECT_DIR
 
-    def launch(self, mode: str, python: Path, bin_dir: Path, port: int) -> ServerLaunch:
-        address = f"127.0.0.1:{port}"
-        server = mode
-        if server == "runserver":
-            # ws4redis.django_runserver patches runserver to speak WebSocket.
-            cmd = [str(python), "manage.py", "runserver", address, "--noreload"]
-        elif server == "uwsgi":
-            cmd = [
-                str(bin_dir / "uwsgi"),
-                "--http",
-                address,
-                "--http-websockets",
-                "--gevent",
-                "100",
-                "--module",
-                "chatserver.wsgi:application",
-                "--home",
-                str(bin_dir.parent),
-                "--chdir",
-                str(self.project_dir),
-                "--need-app",
-                "--die-on-term",
-                "--master",
-                "--processes",
-                "1",
-                "--disable-logging",
-            ]
-        else:
-            raise ValueError(f"ws4redis has no server mode {server!r} (runserver, uwsgi)")
-        return ServerLaunch(server, cmd, {})
+    def commands(self) -> Mapping[str, Command]:
+        return {"runserver": manage_py_runserver, "uwsgi": _uwsgi}
 
     def protocol(self, session_tag: str) -> Ws4redisProtocol:
         return Ws4redisProtocol(facility=f"chat-{session_tag}")

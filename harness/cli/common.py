@@ -1,0 +1,65 @@
+"""What the commands share: option groups, their reading, and signal handling."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+from pathlib import Path
+from types import FrameType
+
+from harness.matrix.envs import EnvSpec, parse_env_name, plan_modes
+from harness.paths import work_root
+from harness.sut.config import ChatOptions
+
+
+def add_chat_options(parser: argparse.ArgumentParser) -> None:
+    """Where SUTs go and how the chat project is wired (run, serve, load)."""
+    parser.add_argument("--work-root", help="where venvs and logs go (default .harness/ or $HARNESS_WORK_ROOT)")
+    parser.add_argument("--settings", default="chatserver.settings", help="Django settings module of the chat server")
+    parser.add_argument(
+        "--pythonpath",
+        action="append",
+        default=[],
+        help="extra folder on the chat server's PYTHONPATH (for variant settings)",
+    )
+    parser.add_argument(
+        "--keep-password-hasher",
+        action="store_true",
+        help="log in with the server's own hasher (default: Django's fast MD5 hasher, so logins do not dominate)",
+    )
+
+
+def add_server_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--server",
+        action="append",
+        default=[],
+        help="only this server mode, server or layer, e.g. uwsgi, daphne+redis, daphne (repeatable)",
+    )
+
+
+def chat_options(args: argparse.Namespace) -> ChatOptions:
+    return ChatOptions(
+        settings_module=args.settings,
+        extra_pythonpath=tuple(Path(p).resolve() for p in args.pythonpath),
+        fast_password_hasher=not args.keep_password_hasher,
+    )
+
+
+def chosen_work_root(args: argparse.Namespace) -> Path:
+    # Absolute: servers run in their project folder, and must find the venv.
+    return (Path(args.work_root) if args.work_root else work_root()).resolve()
+
+
+def planned_modes(args: argparse.Namespace) -> list[tuple[EnvSpec, tuple[str, ...]]]:
+    """The envs named and the server modes ``--server`` selects in each (``BadInput`` if none)."""
+    return plan_modes([parse_env_name(name) for name in args.envs], args.server)
+
+
+def _sigterm_as_interrupt(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
+def stop_on_sigterm() -> None:
+    """A SIGTERM (tox, CI) stops children and writes results as a Ctrl-C does."""
+    signal.signal(signal.SIGTERM, _sigterm_as_interrupt)

@@ -1,0 +1,200 @@
+"""``harness serve`` and ``harness load``: a chat server for Locust's web UI, and
+Locust headless against envs and servers.
+
+``harness load`` exits 0 when every env and server produced figures with no
+loss and no errors, 1 when some showed loss or errors, 2 on bad input or
+when a run produced no figures, 130 on Ctrl-C (children stopped).
+"""
+
+from __future__ import annotations
+
+import argparse
+import shlex
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from harness.cli.common import (
+    add_chat_options,
+    add_server_option,
+    chat_options,
+    chosen_work_root,
+    planned_modes,
+    stop_on_sigterm,
+)
+from harness.errors import BadInput, LoadError
+from harness.fixtures import PASSWORD
+from harness.load.options import Capacity, LoadOptions
+from harness.load.population import DEFAULT_GROUP_SIZE
+from harness.load.runs import load_env, load_env_server, served
+from harness.load.settings import DEFAULT_MIX, ServeManifest, parse_mix
+from harness.paths import LOAD_FIGURES
+from harness.sut.procs import stop_all
+
+MAX_USERS = 5000
+MAX_WORKERS = 16
+
+
+def _load_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--group-size", type=int, default=DEFAULT_GROUP_SIZE, help="members per generated group")
+    parser.add_argument("--message-rate", type=float, default=1.0, help="messages per second per user (default 1)")
+    parser.add_argument("--mix", default=DEFAULT_MIX, help=f"weights of the kinds (default {DEFAULT_MIX})")
+    parser.add_argument("--message-bytes", type=int, default=128, help="size of each message (default 128)")
+    parser.add_argument("--loss-timeout", type=float, default=5.0, help="seconds before a delivery is lost (5)")
+    parser.add_argument(
+        "--publish-path", default="auto", choices=("auto", "socket", "http"), help="where a stack offers both"
+    )
+    add_chat_options(parser)
+
+
+def add_parsers(sub: Any) -> None:
+    serve = sub.add_parser("serve", help="start Redis and one chat server with load users, for Locust's web UI")
+    serve.add_argument("env", metavar="ENV")
+    serve.add_argument("--server", help="server mode (default: the env's last, e.g. uwsgi)")
+    serve.add_argument("--load-users", type=int, default=100, help="generated users in the database (default 100)")
+    serve.add_argument("--max-seconds", type=float, default=3600, help="stop by itself after this (default 3600)")
+    _load_options(serve)
+    serve.set_defaults(func=cmd_serve)
+
+    load = sub.add_parser("load", help="run Locust headless against envs and servers; figures in reports/load/")
+    load.add_argument("envs", nargs="+", metavar="ENV")
+    add_server_option(load)
+    load.add_argument("--users", type=int, default=50, help="concurrent Locust users (default 50)")
+    load.add_argument("--spawn-rate", type=float, default=10.0, help="users started per second (default 10)")
+    load.add_argument("--run-time", default="30s", help="e.g. 30s, 2m (default 30s)")
+    load.add_argument("--workers", type=int, default=0, help="run a Locust master and N workers on loopback")
+    load.add_argument("--load-users", type=int, default=0, help="generated users (default: --users or --max-users)")
+    load.add_argument("--load-dir", default=str(LOAD_FIGURES), help="where figures go")
+    cap = load.add_argument_group("capacity", "step load until p99 passes a limit or loss appears")
+    cap.add_argument("--capacity", action="store_true", help="step load instead of --users/--run-time")
+    cap.add_argument("--step-users", type=int, default=10, help="users added per step (default 10)")
+    cap.add_argument("--step-seconds", type=float, default=15.0, help="seconds per step (default 15)")
+    cap.add_argument("--max-users", type=int, default=200, help="last step (default 200)")
+    cap.add_argument("--p99-limit-ms", type=float, default=250.0, help="p99 delivery latency limit (default 250)")
+    _load_options(load)
+    load.set_defaults(func=cmd_load)
+
+
+def _options(args: argparse.Namespace) -> LoadOptions:
+    parse_mix(args.mix)
+    for name, value, low in (
+        ("--message-rate", args.message_rate, 0.0),
+        ("--loss-timeout", args.loss_timeout, 0.0),
+        ("--message-bytes", args.message_bytes, 0),
+    ):
+        if value <= low:
+            raise BadInput(f"{name} must be more than {low:g}, got {value:g}")
+    capacity = None
+    users, spawn_rate, run_time, workers = 1, 1.0, "1s", 0
+    if args.command == "load":
+        users, spawn_rate, run_time, workers = args.users, args.spawn_rate, args.run_time, args.workers
+        if not 1 <= users <= MAX_USERS:
+            raise BadInput(f"--users must be between 1 and {MAX_USERS}, got {users}")
+        if spawn_rate <= 0:
+            raise BadInput(f"--spawn-rate must be more than 0, got {spawn_rate:g}")
+        if not 0 <= workers <= MAX_WORKERS:
+            raise BadInput(f"--workers must be between 0 and {MAX_WORKERS}, got {workers}")
+        if args.capacity:
+            if not (1 <= args.step_users <= args.max_users <= MAX_USERS and args.step_seconds >= 5):
+                raise BadInput("capacity needs 1 <= --step-users <= --max-users <= 5000 and --step-seconds >= 5")
+            capacity = Capacity(args.step_users, args.step_seconds, args.max_users, args.p99_limit_ms)
+    return LoadOptions(
+        users=users,
+        spawn_rate=spawn_rate,
+        run_time=run_time,
+        workers=workers,
+        message_rate=args.message_rate,
+        mix=args.mix,
+        message_bytes=args.message_bytes,
+        loss_timeout=args.loss_timeout,
+        load_users=args.load_users,
+        group_size=args.group_size,
+        publish_path=args.publish_path,
+        capacity=capacity,
+        chat=chat_options(args),
+    )
+
+
+def _line(result: dict[str, Any]) -> str:
+    head = f"{result['env']} on {result['server']}"
+    if result["status"] != "ok":
+        return f"✗ {head}: no figures: {result['reason']}"
+    t = result["totals"]
+    text = (
+        f"{head}: {t['deliveries_per_s']:g} deliveries/s, p50 {t['p50']} ms, p95 {t['p95']} ms, "
+        f"p99 {t['p99']} ms, loss {t['loss_pct']:g} % ({t['lost']}), errors {t['errors']}"
+    )
+    gen = result.get("generator") or {}
+    if gen.get("busiest_process_mean_pct") is not None:
+        text += f"; generator CPU {gen['busiest_process_mean_pct']:g} % of a core"
+        if gen["saturated"]:
+            text += " (SATURATED: figures describe the generator)"
+    cap = result.get("capacity")
+    if cap:
+        text += f"; capacity {cap['held_users']} users, {cap['held_deliveries_per_s']:g} deliveries/s"
+    mark = "✓" if t["deliveries"] and not t["lost"] and not t["errors"] else "✗"
+    return f"{mark} {text}"
+
+
+def _command() -> str:
+    return shlex.join(["harness", *sys.argv[1:]])
+
+
+def cmd_load(args: argparse.Namespace) -> int:
+    options = _options(args)
+    plan = planned_modes(args)
+    stop_on_sigterm()
+    worst = 0
+    command = _command()
+    try:
+        for spec, servers in plan:
+            try:
+                with load_env(spec, chosen_work_root(args), options) as env:
+                    for server in servers:
+                        result = load_env_server(env, server, options, Path(args.load_dir), command)
+                        line = _line(result)
+                        print(line, flush=True)
+                        worst = max(worst, 2 if result["status"] != "ok" else (0 if line.startswith("✓") else 1))
+            except LoadError as exc:
+                print(f"✗ {spec.name}: {exc}", flush=True)
+                worst = 2
+    finally:
+        stop_all()
+    return worst
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    options = _options(args)
+    if args.max_seconds <= 0:
+        raise BadInput("--max-seconds must be more than 0")
+    args.envs, args.server = [args.env], [args.server] if args.server else []
+    [(spec, modes)] = planned_modes(args)
+    if not args.server:
+        modes = modes[-1:]
+    if len(modes) > 1:
+        raise BadInput(f"--server {args.server[0]} matches {', '.join(modes)} of {spec.name}: name one of them")
+    stop_on_sigterm()
+    try:
+        with load_env(spec, chosen_work_root(args), options) as env, served(env, modes[0]) as base_url:
+            population = options.population
+            family = spec.stack.family
+            manifest = ServeManifest(base_url, spec.name, modes[0], family, population.count, population.group_size)
+            path = manifest.write()
+            try:
+                print(f"{spec.name} on {modes[0]}: {base_url}", flush=True)
+                print(
+                    f"{population.count} load users ({population.users[0]}..{population.users[-1]}, password "
+                    f"{PASSWORD!r}) in {population.group_count} groups; manifest {path}",
+                    flush=True,
+                )
+                print(f"locust -f locustfile.py --host {base_url} --web-host 127.0.0.1", flush=True)
+                print(f"(stops by itself after {args.max_seconds:.0f} s; Ctrl-C to stop now)", flush=True)
+                time.sleep(args.max_seconds)
+            finally:
+                path.unlink(missing_ok=True)
+    except KeyboardInterrupt:
+        print("harness serve: stopped", file=sys.stderr)
+    finally:
+        stop_all()
+    return 0

@@ -1,0 +1,111 @@
+"""Env names: ``py<XY>-django<XY>-<stack><major>``, and what an env installs and runs."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from harness.errors import BadInput
+from harness.matrix.releases import STACK_RELEASES, StackRelease, split_mode
+
+Version = tuple[int, int]
+ENV_NAME = re.compile(
+    r"^py(?P<py_major>\d)(?P<py_minor>\d+)"
+    r"-django(?P<dj_major>\d)(?P<dj_minor>\d+)"
+    r"-(?P<family>[a-z][a-z0-9]*?)(?P<release>\d+)$"
+)
+
+
+class BadEnvName(BadInput):
+    """An env name that does not follow py<XY>-django<XY>-<stack><major>."""
+
+
+def env_name(python: Version, django: Version, release_key: str) -> str:
+    return f"py{python[0]}{python[1]}-django{django[0]}{django[1]}-{release_key}"
+
+
+@dataclass(frozen=True)
+class EnvSpec:
+    """Everything an env name says: interpreter, Django line and stack release."""
+
+    name: str
+    python: Version
+    django: Version
+    release_key: str
+
+    @property
+    def stack(self) -> StackRelease:
+        return STACK_RELEASES[self.release_key]
+
+    @property
+    def python_version(self) -> str:
+        return ".".join(map(str, self.python))
+
+    @property
+    def django_version(self) -> str:
+        return ".".join(map(str, self.django))
+
+    @property
+    def servers(self) -> tuple[str, ...]:
+        """Server modes, e.g. ("runserver", "uwsgi") or ("daphne+redis", ...)."""
+        return self.stack.modes
+
+    def select_modes(self, wanted: Sequence[str]) -> tuple[str, ...]:
+        """The modes matching any of ``wanted`` (a whole mode, a server or a layer); all when empty."""
+        return tuple(m for m in self.servers if not wanted or any(matches_mode(m, name) for name in wanted))
+
+    def requirements(self) -> list[str]:
+        major, minor = self.django
+        django_pin = f"Django>={major}.{minor},<{major}.{minor + 1}"
+        stack_pin = f"{self.stack.package}=={self.stack.version}"
+        return [django_pin, stack_pin, *self.stack.pins_for(self.python)]
+
+
+def matches_mode(mode: str, name: str) -> bool:
+    """Whether ``name`` names ``mode``: the whole of it ("daphne+redis"), its server or its layer."""
+    return name in (mode, *filter(None, split_mode(mode)))
+
+
+def plan_modes(specs: Sequence[EnvSpec], wanted: Sequence[str]) -> list[tuple[EnvSpec, tuple[str, ...]]]:
+    """Each env with the modes ``wanted`` selects (all when empty), as ``run`` and ``load`` read ``--server``.
+
+    Every name must match a mode of some env given, and every env at least one name.
+    """
+    for name in wanted:
+        if not any(matches_mode(mode, name) for spec in specs for mode in spec.servers):
+            known = ", ".join(dict.fromkeys(mode for spec in specs for mode in spec.servers))
+            raise BadInput(f"no env given has server mode {name!r}; their modes are {known}")
+    plan = []
+    for spec in specs:
+        modes = spec.select_modes(wanted)
+        if not modes:
+            raise BadInput(
+                f"{spec.name} has none of the server modes {', '.join(wanted)}; its modes are {', '.join(spec.servers)}"
+            )
+        plan.append((spec, modes))
+    return plan
+
+
+def split_env_name(name: str) -> tuple[Version, Version, str] | None:
+    """(python, django, release key) of a well-formed env name, known release or not."""
+    match = ENV_NAME.match(name)
+    if not match:
+        return None
+    python = (int(match["py_major"]), int(match["py_minor"]))
+    django = (int(match["dj_major"]), int(match["dj_minor"]))
+    return python, django, match["family"] + match["release"]
+
+
+def parse_env_name(name: str) -> EnvSpec:
+    parts = split_env_name(name)
+    if parts is None:
+        raise BadEnvName(
+            f"bad env name {name!r}: expected py<XY>-django<XY>-<stack><major>, "
+            "e.g. py27-django18-ws4redis04 (see `tox -l`)"
+        )
+    python, django, release_key = parts
+    if release_key not in STACK_RELEASES:
+        known = ", ".join(sorted(STACK_RELEASES))
+        raise BadEnvName(f"unknown stack release {release_key!r} in {name!r}: known are {known}")
+    return EnvSpec(name=name, python=python, django=django, release_key=release_key)

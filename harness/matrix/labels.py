@@ -1,0 +1,56 @@
+"""Labels: the groups of envs that tox runs with ``tox -m LABEL``."""
+
+from __future__ import annotations
+
+from harness.matrix.support import full_env_names
+
+# Labels select groups of envs (tox -m LABEL).  The seed rows repeat the 2016
+# report, including the interpreters it had and we do not (reported as such).
+LABELS: dict[str, tuple[str, ...]] = {
+    "seed": (
+        "py27-django18-ws4redis04",
+        "py27-django19-ws4redis04",
+        "py32-django18-ws4redis04",
+        "py33-django18-ws4redis04",
+        "py34-django18-ws4redis04",
+        "py34-django19-ws4redis04",
+        "py35-django18-ws4redis04",
+        "py35-django19-ws4redis04",
+    ),
+    "ws4redis": (
+        "py36-django111-ws4redis05",
+        "py37-django22-ws4redis06",
+        "py311-django22-ws4redis06",
+        "py311-django42-ws4redis06",
+        "py312-django52-ws4redis06",
+    ),
+    "channels": (
+        "py36-django22-channels2",
+        "py38-django30-channels2",  # the seed 002 stack: Channels 2.4 on Django 3.0
+        "py38-django31-channels3",
+        "py39-django32-channels3",
+        "py310-django42-channels4",
+        "py311-django42-channels4",
+        "py312-django52-channels4",
+        "py313-django52-channels4",
+        "py312-django60-channels4",
+        # One step past declared support, reported whatever happens.
+        "py38-django32-channels2",
+        "py310-django42-channels3",
+        "py311-django41-channels4",
+    ),
+}
+# What README line 1 runs: the seed rows plus one modern env of each stack.
+LABELS["main"] = LABELS["seed"] + ("py37-django22-ws4redis06", "py311-django42-channels4")
+# Everything: what each stack and Django release declares plus one step past each
+# edge (harness/matrix/support.py), then every env the other labels name, so that
+# `tox -m full` runs every env of `tox -l` and one report holds them all.
+LABELS["full"] = tuple(dict.fromkeys([*full_env_names(), *(n for names in LABELS.values() for n in names)]))
+
+
+def all_env_names() -> list[str]:
+    seen: dict[str, None] = {}
+    for names in LABELS.values():
+        for name in names:
+            seen.setdefault(name, None)
+    return list(seen)

@@ -1,0 +1,145 @@
+"""The report's at-a-glance part: one grid per stack release (Django rows, Python
+columns, each cell ✓, ✗ or ─ linking to its env's section) and, given a previous
+results folder, every cell that flipped since.
+
+The grids' rows and columns come from the matrix (harness/matrix.py): a cell of
+the ``full`` label with no results file shows ─ and is listed under its grid,
+so a missing env is visible rather than silently absent.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from harness.matrix.envs import Version, split_env_name
+from harness.matrix.labels import LABELS
+from harness.matrix.releases import STACK_RELEASES
+from harness.report.rst import esc, heading, list_table
+from harness.results.schema import STATUS_SYMBOL as SYMBOL
+
+ABSENT = "absent"
+
+
+@dataclass(frozen=True)
+class EnvKey:
+    """What an env name says, for placing it in a grid."""
+
+    env: str
+    python: Version
+    django: Version
+    release_key: str
+
+
+def env_key(env: str) -> EnvKey | None:
+    parts = split_env_name(env)
+    return EnvKey(env, *parts) if parts else None
+
+
+@dataclass(frozen=True)
+class GridCell:
+    symbol: str  # "✓", "✗", "─", or "" where the matrix has no env
+    env: str | None  # the env whose section the cell links to (None: no results file)
+
+
+@dataclass(frozen=True)
+class Grid:
+    title: str
+    pythons: list[Version]
+    rows: list[tuple[Version, list[GridCell]]]
+    missing: list[str]  # envs of the matrix without a results file
+
+
+def _title(release_key: str) -> str:
+    release = STACK_RELEASES.get(release_key)
+    return f"{release.package} {release.version}" if release else release_key
+
+
+def grids(all_results: list[dict[str, Any]]) -> list[Grid]:
+    """One grid per stack release that has results, in the matrix's order."""
+    results = {result["env"]: result for result in all_results}
+    planned = [key for key in map(env_key, LABELS.get("full", ())) if key]
+    found = [key for key in map(env_key, results) if key]
+    order = list(dict.fromkeys([*STACK_RELEASES, *(key.release_key for key in found)]))
+    out = []
+    for release_key in order:
+        if not any(key.release_key == release_key for key in found):
+            continue
+        keys = {key.env: key for key in [*planned, *found] if key.release_key == release_key}
+        cells = {(key.django, key.python): key.env for key in keys.values()}
+        pythons = sorted({key.python for key in keys.values()})
+        rows = []
+        for django in sorted({key.django for key in keys.values()}):
+            row = []
+            for python in pythons:
+                env = cells.get((django, python))
+                if env is None:
+                    row.append(GridCell("", None))
+                elif env in results:
+                    row.append(GridCell(SYMBOL[results[env]["status"]], env))
+                else:
+                    row.append(GridCell(SYMBOL["not-tested"], None))
+            rows.append((django, row))
+        missing = sorted((env for env in keys if env not in results), key=lambda e: (keys[e].django, keys[e].python))
+        out.append(Grid(_title(release_key), pythons, rows, missing))
+    return out
+
+
+@dataclass(frozen=True)
+class Change:
+    env: str
+    before: str  # a symbol, or "absent"
+    after: str
+    reason: str  # the current one-line reason, if any
+
+
+def changes(previous: list[dict[str, Any]], current: list[dict[str, Any]]) -> list[Change]:
+    """Every env whose cell differs between two results folders (appeared and vanished ones too)."""
+    before = {result["env"]: result for result in previous}
+    after = {result["env"]: result for result in current}
+    out = []
+    for env in sorted(before.keys() | after.keys()):
+        was = SYMBOL[before[env]["status"]] if env in before else ABSENT
+        now = SYMBOL[after[env]["status"]] if env in after else ABSENT
+        if was != now:
+            out.append(Change(env, was, now, after[env]["reason"] if env in after else ""))
+    return out
+
+
+# RST rendering ---------------------------------------------------------------
+
+
+def _version(version: Version) -> str:
+    return ".".join(map(str, version))
+
+
+def _link(text: str, env: str | None) -> str:
+    # An anonymous reference to the env's section title (an implicit target).
+    return f"`{text} <{env}_>`__" if env and text else text
+
+
+def render_grids(all_grids: list[Grid]) -> list[str]:
+    out = heading("At a glance", "-")
+    out += [
+        "One grid per stack release: Django versions down, Python versions across. ✓ works, ✗ does "
+        "not (the env's section says why), ─ not tested; each mark links to its env. The cells are "
+        "what the stack and Django declare plus one step past each edge.",
+        "",
+    ]
+    for grid in all_grids:
+        out += heading(grid.title, "`")  # the level of the env sections
+        header = ["Django", *(_version(p) for p in grid.pythons)]
+        rows = [[_version(django), *(_link(cell.symbol, cell.env) for cell in row)] for django, row in grid.rows]
+        out += list_table(header, rows)
+        if grid.missing:
+            out += [f"No results file yet for {len(grid.missing)} env(s): {', '.join(grid.missing)}.", ""]
+    return out
+
+
+def render_changes(found: list[Change], since: str, current_envs: set[str]) -> list[str]:
+    out = heading("Changed since the previous results", "-")
+    out += [f"Compared with ``{since}``.", ""]
+    if not found:
+        return out + ["No cell changed.", ""]
+    rows = [[_link(c.env, c.env if c.env in current_envs else None), c.before, c.after, esc(c.reason)] for c in found]
+    return out + list_table(["Env", "Before", "Now", "Reason now"], rows)

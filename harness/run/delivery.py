@@ -1,0 +1,247 @@
+"""The delivery matrix and how one cell is observed.
+
+A cell is one message of one kind from one sender to one target.  It is ✓ only
+when every expected recipient got it exactly once and intact and nobody else
+got it.  "Nobody else" is settled by a barrier, not a sleep: after the probe,
+a marker is broadcast, and since each client's frames arrive in publish order,
+a client that has the marker and not the probe will not get the probe later.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from harness.clients import ChatClient, Frame
+from harness.errors import ClientError
+from harness.fixtures import GROUPS, USERS
+from harness.stacks.base import SOCKET, Protocol
+
+EVERYBODY = "everybody"
+
+# Seconds to wait for a message and for the barrier.  HARNESS_DELIVERY_TIMEOUT
+# shortens both for the harness's own tests of servers that deliver nothing.
+DELIVERY_TIMEOUT = float(os.environ.get("HARNESS_DELIVERY_TIMEOUT", "3"))
+BARRIER_TIMEOUT = DELIVERY_TIMEOUT
+WARMUP_TIMEOUT = 5.0
+WARMUP_INTERVAL = 0.25
+
+
+@dataclass(frozen=True)
+class CellSpec:
+    kind: str  # "broadcast" | "user" | "group"
+    sender: str
+    target: str  # "everybody", a user name, or a group name
+    path: str = SOCKET  # how it is published: "socket" or "http"
+
+    @property
+    def expected(self) -> tuple[str, ...]:
+        if self.kind == "broadcast":
+            return USERS
+        if self.kind == "group":
+            return GROUPS[self.target]
+        return (self.target,)
+
+    def __str__(self) -> str:
+        return f"{self.path}-{self.kind}-{self.sender}-{self.target}"
+
+
+def delivery_cells(publish_paths: Mapping[str, tuple[str, ...]]) -> list[CellSpec]:
+    """3 broadcast, 9 user and 3 group cells (the seed report's order) per publish path.
+
+    ``publish_paths`` maps each kind to the paths a stack offers for it, e.g.
+    ws4redis {"broadcast": ("socket",), "user": ("http",), ...}: 15 cells.
+    """
+    cells = []
+    for path in dict.fromkeys(p for paths in publish_paths.values() for p in paths):
+        if path in publish_paths["broadcast"]:
+            cells += [CellSpec("broadcast", sender, EVERYBODY, path) for sender in USERS]
+        if path in publish_paths["user"]:
+            cells += [CellSpec("user", sender, target, path) for sender in USERS for target in USERS]
+        if path in publish_paths["group"]:
+            cells += [CellSpec("group", sender, group, path) for sender in USERS for group in GROUPS]
+    return cells
+
+
+@dataclass
+class DeliveryResult:
+    server: str
+    kind: str
+    sender: str
+    target: str
+    path: str
+    expected: list[str]
+    received: list[str]  # one entry per copy received, so duplicates show
+    ok: bool
+    latency_ms: float | None
+    detail: str
+
+    def as_dict(self) -> dict[str, object]:
+        return dict(self.__dict__)
+
+
+def judge(
+    cell: CellSpec, text: str, marker_id: str, frames: Mapping[str, list[Frame]], sent_at: float
+) -> tuple[bool, list[str], float | None, list[str]]:
+    """Verdict from what each client observed: (ok, received, latency_ms, problems)."""
+    problems: list[str] = []
+    received: list[str] = []
+    latencies: list[float] = []
+    for user in USERS:
+        exact = [f for f in frames[user] if f.text == text]
+        mangled = [f for f in frames[user] if marker_id + " " in f.text and f.text != text]
+        received += [user] * len(exact)
+        if mangled:
+            problems.append(f"{user} got an altered copy: {mangled[0].text[:80]!r}")
+        if user in cell.expected:
+            if not exact:
+                problems.append(f"{user} did not receive it")
+            elif len(exact) > 1:
+                problems.append(f"{user} received it {len(exact)} times")
+            else:
+                latencies.append((exact[0].at - sent_at) * 1000.0)
+        elif exact:
+            problems.append(f"{user} received it but should not have")
+    complete = len(latencies) == len(cell.expected)
+    latency = round(max(latencies), 2) if complete and latencies else None
+    return not problems, received, latency, problems
+
+
+class ChatSession:
+    """admin, john and mary logged in and connected to one running chat server."""
+
+    _ids = itertools.count(1)
+
+    def __init__(self, base_url: str, server: str, protocol: Protocol, session_tag: str) -> None:
+        self.server = server
+        self.protocol = protocol
+        self.session_tag = session_tag
+        self.clients: dict[str, ChatClient] = {}
+        try:
+            for user in USERS:
+                client = ChatClient(base_url, user, ignore=protocol.heartbeats)
+                self.clients[user] = client
+                client.login()
+                client.connect(protocol.socket_path())
+        except BaseException:
+            self.close()
+            raise
+        self._await_subscriptions()
+
+    def close(self) -> None:
+        for client in self.clients.values():
+            client.close()
+
+    def _await_subscriptions(self) -> None:
+        """Broadcast until every client has seen one: a 101 answer does not mean
+        the server has subscribed the socket yet (ws4redis subscribes after it).
+        Bounded and best effort: a client that never sees one fails its cells."""
+        deadline = time.monotonic() + WARMUP_TIMEOUT
+        missing: list[str] = list(USERS)
+        while missing and time.monotonic() < deadline:
+            try:
+                self.broadcast_from_admin(self._message_id("warmup"))
+            except ClientError:
+                return
+            waited_until = min(deadline, time.monotonic() + WARMUP_INTERVAL)
+            for user in list(missing):
+                seen = self.clients[user].inbox.wait_for(
+                    lambda frames: any(self.protocol.decode(f.text).startswith("warmup:") for f in frames),
+                    max(0.0, waited_until - time.monotonic()),
+                )
+                if seen:
+                    missing.remove(user)
+
+    def _message_id(self, label: str) -> str:
+        return f"{label}:{self.session_tag}:{next(self._ids)}"
+
+    def broadcast_from_admin(self, text: str) -> None:
+        """A broadcast on the stack's first broadcast path (warm-ups and barriers)."""
+        path = self.protocol.publish_paths["broadcast"][0]
+        self.protocol.send(self.clients["admin"], "broadcast", EVERYBODY, text, path)
+
+    def _has(self, text: str):
+        return lambda frames: any(self.protocol.decode(f.text) == text for f in frames)
+
+    def _wait_all(self, users: tuple[str, ...], text: str, timeout: float) -> list[str]:
+        """Wait (one shared deadline) until each user has ``text``; return who has not."""
+        deadline = time.monotonic() + timeout
+        missing = []
+        for user in users:
+            remaining = max(0.0, deadline - time.monotonic())
+            if not self.clients[user].inbox.wait_for(self._has(text), remaining):
+                missing.append(user)
+        return missing
+
+    def barrier(self) -> list[str]:
+        """Broadcast a marker and wait until everybody has it: afterwards, whatever
+        was published before it and is not in an inbox will not arrive.  Returns
+        notes for the verdict when that could not be established."""
+        marker = self._message_id("barrier")
+        try:
+            self.broadcast_from_admin(marker)
+        except ClientError as exc:
+            return [f"barrier send failed: {exc}"]
+        late = self._wait_all(USERS, marker, BARRIER_TIMEOUT)
+        # Without the marker we cannot prove absence; we waited the full timeout
+        # instead, and say so.
+        return [f"barrier not seen by {', '.join(late)}"] if late else []
+
+    def marks(self) -> dict[str, int]:
+        """How many frames each client has now: pass to ``frames_since`` later."""
+        return {user: len(c.inbox.snapshot()) for user, c in self.clients.items()}
+
+    def frames_since(self, marks: Mapping[str, int]) -> dict[str, list[Frame]]:
+        out = {}
+        for user, client in self.clients.items():
+            frames = client.inbox.snapshot()[marks[user] :]
+            out[user] = [Frame(self.protocol.decode(f.text), f.at) for f in frames]
+        return out
+
+    def _misattributed(self, marks: Mapping[str, int], text: str, sender: str) -> list[str]:
+        """Copies of ``text`` whose frame names someone else as the sender."""
+        problems = []
+        for user, client in self.clients.items():
+            for frame in client.inbox.snapshot()[marks[user] :]:
+                claimed = self.protocol.sender_of(frame.text)
+                if self.protocol.decode(frame.text) == text and claimed not in (None, sender):
+                    problems.append(f"{user} got it as sent by {claimed!r}")
+        return problems
+
+    def check(self, cell: CellSpec, body: str | None = None) -> DeliveryResult:
+        """Send one probe for ``cell`` (optionally with ``body`` as its text) and judge it."""
+        message_id = self._message_id("probe")
+        text = f"{message_id} {body or f'{cell.kind} from {cell.sender} to {cell.target}'}"
+        marks = self.marks()
+        sent_at = time.monotonic()
+        notes: list[str] = []
+        send_failed = False  # e.g. the publish view answered 500: a failure even if it published
+        try:
+            self.protocol.send(self.clients[cell.sender], cell.kind, cell.target, text, cell.path)
+        except ClientError as exc:
+            send_failed = True
+            notes.append(f"send failed: {exc}")
+        self._wait_all(cell.expected, text, DELIVERY_TIMEOUT)
+        notes += self.barrier()
+        frames = self.frames_since(marks)
+        ok, received, latency, problems = judge(cell, text, message_id, frames, sent_at)
+        problems += self._misattributed(marks, text, cell.sender)
+        notes += [
+            f"{user}'s socket: {c.inbox.closed_reason}" for user, c in self.clients.items() if c.inbox.closed_reason
+        ]
+        ok = ok and not send_failed and not problems
+        return DeliveryResult(
+            server=self.server,
+            kind=cell.kind,
+            sender=cell.sender,
+            target=cell.target,
+            path=cell.path,
+            expected=list(cell.expected),
+            received=received,
+            ok=ok,
+            latency_ms=latency,
+            detail="; ".join(problems + notes),
+        )

@@ -1,0 +1,170 @@
+"""Run one server mode of the chat project and decide whether "the web server
+works": process up, a page answers 200, a WebSocket handshake answers 101,
+within a bounded start-up time.  The readiness probe lives beside the launch.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import requests
+import websocket
+
+from harness.clients import LOGIN_PATH, ws_url
+from harness.sut.config import ChatConfig
+from harness.sut.logs import django_warnings, last_error_line, logged_exceptions
+from harness.sut.ports import free_port
+from harness.sut.procs import ManagedProcess
+from harness.sut.venv import SutEnv
+
+STARTUP_TIMEOUT = 60.0
+LOG_EXCERPT_LINES = 40
+LOG_TAIL_LINES = 25
+
+
+@dataclass
+class ServerStart:
+    """What starting one server mode showed; becomes a ``servers`` entry."""
+
+    name: str
+    started: bool = False
+    startup_seconds: float | None = None
+    log_excerpt: str = ""
+    log_tail: str = ""  # the end of the log: where crashes and tracebacks are
+    exceptions: list[str] = field(default_factory=list)  # distinct exception lines the server logged
+    warnings: list[str] = field(default_factory=list)
+    error: str | None = None
+    harness_error: bool = False  # the error is the harness's own: no verdict on the server
+    http_status: int | None = None
+    ws_status: int | None = None
+
+    def as_dict(self) -> dict[str, object]:
+        return dict(self.__dict__)
+
+
+def _probe_http(base_url: str) -> int | None:
+    # trust_env off: no proxy look-up for a loopback probe.  That look-up iterates
+    # os.environ, which the in-process pytest run changes meanwhile (PYTEST_CURRENT_TEST)
+    # on the main thread: "KeyError" from this watch thread.
+    with requests.Session() as session:
+        session.trust_env = False
+        try:
+            return session.get(base_url + LOGIN_PATH, timeout=2).status_code
+        except requests.RequestException:
+            return None
+
+
+def _probe_websocket(base_url: str, path: str) -> tuple[int | None, str]:
+    try:
+        sock = websocket.create_connection(ws_url(base_url, path), timeout=5)
+    except websocket.WebSocketBadStatusException as exc:
+        return exc.status_code, f"WebSocket handshake answered {exc.status_code}"
+    except (websocket.WebSocketException, OSError) as exc:
+        return None, f"WebSocket handshake failed: {exc}"
+    status = sock.getstatus()
+    sock.close()
+    return status, ""
+
+
+class ChatServer:
+    """One server mode, spawned at once and watched until it works or fails.
+
+    Readiness is probed in a background thread from the moment of the spawn, so
+    a server started ahead of its turn records its true start-up time.
+    """
+
+    def __init__(
+        self, config: ChatConfig, sut: SutEnv, mode: str, db_path: Path, log_dir: Path, key_suffix: str = ""
+    ) -> None:
+        port = free_port()
+        self.base_url = f"http://127.0.0.1:{port}"
+        launch = config.stack.launch(mode, sut.python, sut.bin_dir, port)
+        env = config.environment(sut, db_path, key_suffix) | launch.env
+        self.record = ServerStart(mode)
+        self._stopping = threading.Event()
+        began = time.monotonic()
+        self.process = ManagedProcess(launch.cmd, log_dir / f"server-{mode}.log", cwd=config.stack.project_dir, env=env)
+        probe_path = config.stack.probe_socket_path()
+        self._watch = threading.Thread(
+            target=self._watch_start_up, args=(probe_path, began), name=f"ready-{mode}", daemon=True
+        )
+        self._watch.start()
+
+    def _watch_start_up(self, ws_path: str, began: float) -> None:
+        """The watch thread: a harness error in it must not pass for a verdict on the server."""
+        try:
+            _await_ready(self.process, self.record, self.base_url, ws_path, began, self._stopping)
+        except Exception as exc:
+            self.record.started = False
+            self.record.harness_error = True
+            self.record.error = f"harness error while watching the start-up: {type(exc).__name__}: {exc}"
+
+    def await_ready(self) -> ServerStart:
+        """Block until the start-up verdict (at most STARTUP_TIMEOUT after the spawn)."""
+        self._watch.join(STARTUP_TIMEOUT + 15)  # the probes themselves are bounded too
+        if self._watch.is_alive():
+            self.record.error = f"no start-up verdict within {STARTUP_TIMEOUT:.0f} s"
+            self.record.started = False
+        return self.record
+
+    def stop(self) -> ServerStart:
+        """Stop the server (INT, TERM, KILL) and keep what its log shows."""
+        self._stopping.set()
+        self.process.stop()
+        self._watch.join(10)
+        log = self.process.log_text()
+        lines = log.splitlines()
+        self.record.log_excerpt = "\n".join(lines[:LOG_EXCERPT_LINES])
+        self.record.log_tail = "\n".join(lines[LOG_EXCERPT_LINES:][-LOG_TAIL_LINES:])
+        self.record.warnings = django_warnings(log)
+        self.record.exceptions = logged_exceptions(log)
+        return self.record
+
+
+@contextmanager
+def running_server(
+    config: ChatConfig, sut: SutEnv, server: str, db_path: Path, log_dir: Path
+) -> Iterator[tuple[ServerStart, str]]:
+    """Start ``server``, wait until it works or fails, yield (start record, base URL), stop it."""
+    chat_server = ChatServer(config, sut, server, db_path, log_dir)
+    try:
+        yield chat_server.await_ready(), chat_server.base_url
+    finally:
+        chat_server.stop()
+
+
+def _await_ready(
+    process: ManagedProcess,
+    record: ServerStart,
+    base_url: str,
+    ws_path: str,
+    began: float,
+    stopping: threading.Event,
+) -> None:
+    deadline = began + STARTUP_TIMEOUT
+    while time.monotonic() < deadline and not stopping.is_set():
+        if not process.alive():
+            record.error = f"exited with code {process.popen.returncode}: {last_error_line(process.log_text())}"
+            return
+        record.http_status = _probe_http(base_url)
+        if record.http_status is not None:
+            break
+        stopping.wait(0.1)
+    else:
+        why = "stopped before it answered" if stopping.is_set() else f"no HTTP answer within {STARTUP_TIMEOUT:.0f} s"
+        record.error = f"{why}: {last_error_line(process.log_text())}"
+        return
+    if record.http_status != 200:
+        record.error = f"GET {LOGIN_PATH} answered {record.http_status}"
+        return
+    record.ws_status, problem = _probe_websocket(base_url, ws_path)
+    if record.ws_status != 101:
+        record.error = problem or f"WebSocket handshake answered {record.ws_status}"
+        return
+    record.startup_seconds = round(time.monotonic() - began, 2)
+    record.started = True
