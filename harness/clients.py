@@ -5,6 +5,7 @@ whose every frame is kept, time-stamped, in an inbox that tests can wait on.
 from __future__ import annotations
 
 import contextlib
+import struct
 import threading
 import time
 from collections.abc import Callable
@@ -21,6 +22,30 @@ from harness.fixtures import PASSWORD
 CONNECT_TIMEOUT = 10.0
 HTTP_TIMEOUT = 10.0
 LOGIN_PATH = "/accounts/login/"
+# RFC 6455 section 7.4.1 (and the IANA registry): what each close code means.
+CLOSE_CODES = {
+    1000: "normal closure",
+    1001: "going away",
+    1002: "protocol error",
+    1003: "unsupported data",
+    1005: "no status",
+    1006: "abnormal closure",
+    1007: "invalid payload",
+    1008: "policy violation",
+    1009: "message too big",
+    1010: "mandatory extension",
+    1011: "internal error",
+}
+
+
+def close_reason(payload: bytes) -> str:
+    """ "closed by server: 1007 invalid payload (reason)" from a close frame's payload."""
+    if len(payload) < 2:
+        return "closed by server: no close code"
+    code = struct.unpack("!H", payload[:2])[0]
+    text = payload[2:].decode("utf-8", errors="replace").strip()
+    name = CLOSE_CODES.get(code, "application code" if 3000 <= code < 5000 else "unknown code")
+    return f"closed by server: {code} {name}" + (f" ({text})" if text else "")
 
 
 @dataclass(frozen=True)
@@ -46,6 +71,11 @@ class Inbox:
         with self._cond:
             self.closed_reason = reason
             self._cond.notify_all()
+
+    def reopen(self) -> None:
+        """A new socket feeds the same inbox: frames so far are kept, the close is forgotten."""
+        with self._cond:
+            self.closed_reason = None
 
     def snapshot(self) -> list[Frame]:
         with self._cond:
@@ -161,20 +191,26 @@ class ChatClient:
         self._reader.start()
 
     def _read(self) -> None:
-        assert self._ws is not None
+        """Every data frame to the inbox; pings are answered (by websocket-client), and the
+        close frame's code and reason are kept, since they say why a server gave up."""
+        ws = self._ws
+        assert ws is not None
         reason = "closed by server"
         try:
             while True:
-                text = self._ws.recv()
-                if isinstance(text, bytes):
-                    text = text.decode("utf-8", errors="replace")
-                if not text:  # close frame
+                opcode, frame = ws.recv_data_frame(control_frame=True)
+                if opcode == websocket.ABNF.OPCODE_CLOSE:
+                    reason = close_reason(frame.data)
                     break
+                if opcode not in (websocket.ABNF.OPCODE_TEXT, websocket.ABNF.OPCODE_BINARY):
+                    continue  # ping, pong
+                text = frame.data.decode("utf-8", errors="replace") if isinstance(frame.data, bytes) else frame.data
                 if text not in self._ignore:
                     self._received(text)
         except (websocket.WebSocketException, OSError) as exc:
             reason = f"connection lost: {exc}"
-        self._closed(reason)
+        if ws is self._ws:  # not a socket that reconnect() already replaced
+            self._closed(reason)
 
     # The reader's hooks: a load client hands messages on instead of keeping them.
     def _received(self, text: str) -> None:
@@ -182,6 +218,12 @@ class ChatClient:
 
     def _closed(self, reason: str) -> None:
         self.inbox.close(reason)
+
+    def reconnect(self, path: str) -> None:
+        """A fresh socket for this user (after the server closed the last one)."""
+        self._close_socket()
+        self.inbox.reopen()
+        self.connect(path)
 
     def send(self, text: str) -> None:
         if self._ws is None:
@@ -191,10 +233,13 @@ class ChatClient:
         except (websocket.WebSocketException, OSError) as exc:
             raise ClientError(f"{self.username}: send failed: {exc}") from exc
 
-    def close(self) -> None:
+    def _close_socket(self) -> None:
         if self._ws is not None:
             with contextlib.suppress(websocket.WebSocketException, OSError):
                 self._ws.close(timeout=2)
         if self._reader is not None:
             self._reader.join(timeout=3)
+
+    def close(self) -> None:
+        self._close_socket()
         self.http.close()

@@ -27,26 +27,65 @@ def test_rst_matches_golden_file() -> None:
 
 def test_summary_rows_carry_each_verdict() -> None:
     rows = {(r.env, r.server): r for r in summary_rows(load_all(DATA))}
-    assert rows[("py27-django18-ws4redis04", "uwsgi")].works == "✓ Yes"
-    leak = rows[("py27-django19-ws4redis04", "runserver")]
-    assert (leak.web_server, leak.channels, leak.works) == ("✓ Yes", "✗ No", "✗ No")
+    assert rows[("py27-django18-ws4redis04", "uwsgi")].works == "✓ pass"
+    known = rows[("py27-django18-ws4redis04", "runserver")]
+    assert (known.web_server, known.channels, known.works) == ("✓ Yes", "✗ No", "✗ known failure")
+    assert rows[("py27-django19-ws4redis04", "uwsgi")].works == "✓ unexpected pass (unexpected)"
+    leak = rows[("py37-django22-ws4redis06", "runserver")]
+    assert (leak.web_server, leak.channels, leak.works) == ("✓ Yes", "✗ No", "✗ fail")
     crash = rows[("py311-django42-ws4redis06", "uwsgi")]
-    assert (crash.web_server, crash.channels, crash.works) == ("✗ No", "─ Not tested", "✗ No")
-    absent = rows[("py32-django18-ws4redis04", "─")]
-    assert absent.works == "─ Not tested"
+    assert (crash.web_server, crash.channels, crash.works) == ("✗ No", "─ Not tested", "✗ fail")
+    assert rows[("py35-django19-ws4redis04", "uwsgi")].works == "≈ flaky 1/2 (unexpected)"
+    assert rows[("py34-django19-ws4redis04", "uwsgi")].works == "✗ fail"
+    assert rows[("py310-django42-channels4", "─")].works == "⚠ harness error"
+    assert rows[("py32-django18-ws4redis04", "─")].works == "─ not tested"
 
 
-def test_failed_rows_show_their_reason() -> None:
+def test_each_kind_of_outcome_is_shown_with_its_cause() -> None:
     rst = render_rst(load_all(DATA))
+    # A known failure names its expectation, its cause and its upstream issues.
+    assert "check:non-ASCII broadcast intact: ✗ known failure — ws4redis-utf8validator: ws4redis's pure-Python" in rst
+    assert "`jrief/django-websocket-redis#180 <https://github.com/jrief/django-websocket-redis/issues/180>`__" in rst
+    # An unexpected pass says which entry claimed the failure.
+    assert "uwsgi: check:non-ASCII broadcast intact passed, but golden-uwsgi-nonascii says it fails" in rst
+    # A flaky mode says how often it failed.
+    assert "cell:http-group-admin-chatusers: ≈ flaky (1/2 runs failed)" in rst
+    # Missing cells: the scenarios could not log in, and the cells were not observed.
+    assert "uwsgi: scenarios broke: admin: login failed" in rst
+    assert "not observed: its scenario did not run" in rst
+    # A harness error has its own mark and is never the stack's fault.
+    assert "Outcome: **⚠ harness error** (no verdict on the stack) — redis: redis did not answer PING" in rst
     assert "RuntimeError: deliberately broken chat server: crash at start" in rst
-    assert "mary received it but should not have" in rst
     assert "not tested: interpreter not available" in rst
+
+
+def test_what_this_run_found_lists_each_cause_once_new_first() -> None:
+    rst = render_rst(load_all(DATA))
+    found = rst[rst.index("What this run found") : rst.index("At a glance")]
+    statuses = [line.split("**")[1] for line in found.splitlines() if line.startswith("   * - **")]
+    assert statuses == ["new"] * 4 + ["harness error", "gone?", "known"]
+    known = found[found.index("**known**") :]
+    assert "py27-django18-ws4redis04 (runserver); py27-django19-ws4redis04 (runserver); py37-django22" in known
+
+
+def test_the_env_pages_hold_the_logs_and_tables(tmp_path: Path) -> None:
+    write_report(DATA, tmp_path)
+    main_page = (tmp_path / "compatibility.html").read_text()
+    assert 'href="envs/py27-django18-ws4redis04.html"' in main_page
+    assert "Start-up output" not in main_page  # logs live on the env pages
+    page = (tmp_path / "envs" / "py27-django18-ws4redis04.html").read_text()
+    assert "<summary>Start-up output (first lines)</summary>" in page and "<th>Good behavior?</th>" in page
+    assert '<td class="bad">✗ No</td>' in page  # the known failure's check
+    assert (tmp_path / "envs" / "py27-django18-ws4redis04.rst").read_text().startswith("=")
+    assert not (tmp_path / "envs" / "py32-django18-ws4redis04.html").exists()  # nothing ran
 
 
 def test_html_is_written_and_docutils_reports_nothing(tmp_path: Path) -> None:
     written = write_report(DATA, tmp_path)
     assert [p.name for p in written] == ["compatibility.rst", "compatibility.html"]
-    assert "py27-django18-ws4redis04" in (tmp_path / "compatibility.html").read_text()
+    page = (tmp_path / "compatibility.html").read_text()
+    assert "py27-django18-ws4redis04" in page
+    assert '<span class="bad">✗</span>' in page and "td.ok" in page  # marks coloured by the stylesheet
 
 
 def test_a_docutils_warning_fails_the_report_and_writes_nothing(

@@ -42,7 +42,7 @@ def test_failed_write_keeps_the_old_file(tmp_path: Path, monkeypatch: pytest.Mon
 @pytest.mark.parametrize(
     ("mutate", "message"),
     [
-        (lambda r: r.update(schema=2), "schema 2"),
+        (lambda r: r.update(schema=1), "results schema 1, this harness reads schema 2"),
         (lambda r: r.pop("deliveries"), "missing keys deliveries"),
         (lambda r: r.update(status="great"), "status 'great'"),
     ],

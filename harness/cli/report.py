@@ -1,4 +1,5 @@
-"""``harness report``: reports/compatibility.rst and .html from the results."""
+"""``harness report``: reports/compatibility.rst and .html (and reports/envs/) from
+the results; its last line says how many envs were as expected."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ from typing import Any
 
 from harness.paths import LOAD_FIGURES, REPORTS, RESULTS
 from harness.report.write import write_report
+from harness.results.files import load_all
+from harness.results.schema import summary_line
 
 
 def add_parser(sub: Any) -> None:
@@ -22,7 +25,13 @@ def add_parser(sub: Any) -> None:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
+    """Exit 0 when every outcome in the results was as expected, 1 otherwise (the report is written either way)."""
     since = Path(args.since) if args.since else None
     for path in write_report(Path(args.results_dir), Path(args.output_dir), Path(args.load_dir), since=since):
         print(f"wrote {path}")
-    return 0
+    results = load_all(Path(args.results_dir))
+    for result in results:
+        for line in result["unexpected"]:
+            print(f"unexpected: {line}")
+    print(summary_line(results))
+    return 0 if all(r["as_expected"] for r in results) else 1

@@ -1,7 +1,9 @@
 """``harness run ENV...``: what each tox env calls.
 
-Exit codes: 0 every env passed (or was not testable), 1 some env failed,
-2 bad input or a harness error.
+Every outcome is compared with the expected outcomes (``expectations.toml``).
+Exit codes: 0 every outcome as expected (passes, known failures, expected
+flakes, envs that could not be tried), 1 some outcome unexpected (one line
+each), 2 bad input or a harness error.
 """
 
 from __future__ import annotations
@@ -18,10 +20,12 @@ from harness.cli.common import (
     planned_modes,
     stop_on_sigterm,
 )
+from harness.errors import BadInput
 from harness.paths import RESULTS
-from harness.results.schema import STATUS_SYMBOL
+from harness.results.schema import STATUS_SYMBOL, summary_line
+from harness.run.expectations import EXPECTATIONS, load_expectations
 from harness.run.runner import RunOptions, run_env
-from harness.run.verdict import EXIT_CODE
+from harness.run.verdict import EXIT_AS_EXPECTED, EXIT_ERROR, EXIT_UNEXPECTED
 
 
 def add_parser(sub: Any) -> None:
@@ -29,23 +33,41 @@ def add_parser(sub: Any) -> None:
     run.add_argument("envs", nargs="+", metavar="ENV", help="e.g. py27-django18-ws4redis04 (see tox -l)")
     run.add_argument("--results-dir", default=str(RESULTS))
     add_server_option(run)
+    run.add_argument("--repeat", type=int, default=1, help="run every server mode N times (flaky k/N)")
+    run.add_argument(
+        "--reruns", type=int, default=1, help="extra runs of a mode with an unexpected failure (default 1)"
+    )
+    run.add_argument("--expectations", default=str(EXPECTATIONS), help="the expected outcomes (TOML)")
     add_chat_options(run)
     run.set_defaults(func=cmd_run)
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    if args.repeat < 1 or args.reruns < 0:
+        raise BadInput("--repeat must be at least 1 and --reruns at least 0")
     plan = planned_modes(args)
     options = RunOptions(
         results_dir=Path(args.results_dir).resolve(),
         work_root=chosen_work_root(args),
         chat=chat_options(args),
         servers=tuple(args.server),
+        expectations=tuple(load_expectations(Path(args.expectations))),
+        repeat=args.repeat,
+        reruns=args.reruns,
     )
     stop_on_sigterm()
-    worst = 0
+    results = []
     for spec, _modes in plan:
         result = run_env(spec, options)
-        line = f"{STATUS_SYMBOL[result['status']]} {spec.name}: {result['status']}"
+        results.append(result)
+        known = "" if result["as_expected"] or result["status"] == "error" else " (unexpected)"
+        line = f"{STATUS_SYMBOL[result['status']]} {spec.name}: {result['status']}{known}"
         print(line + (f": {result['reason']}" if result["reason"] else ""), flush=True)
-        worst = max(worst, EXIT_CODE[result["status"]])
-    return worst
+        for unexpected in result["unexpected"]:
+            print(f"  unexpected: {unexpected}", flush=True)
+        for entry in result["stale"]:
+            print(f"  stale expectation {entry}: it selects {spec.name} but names none of its items", flush=True)
+    print(summary_line(results), flush=True)
+    if any(r["status"] == "error" for r in results):
+        return EXIT_ERROR
+    return EXIT_AS_EXPECTED if all(r["as_expected"] for r in results) else EXIT_UNEXPECTED

@@ -1,7 +1,9 @@
-"""The compatibility part of the report: the summary (one row per env and server
-mode, in the seed report's columns) and one section per env, from results only.
+"""The compatibility part of the main page: the summary (one row per env and
+server mode, in the seed report's columns) and one short section per env (its
+facts, each mode's verdict with what did not pass and why, the server × layer
+grid, the rooms table), with a link to the env's detail page.
 
-Rows are built once (``SummaryRow``, ``CellRow``) and rendered as RST.
+Rows are built once (``SummaryRow``) from the stored verdicts and rendered as RST.
 """
 
 from __future__ import annotations
@@ -9,12 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from harness.fixtures import USERS
 from harness.matrix.releases import join_mode, split_mode
-from harness.report.rst import NO, UNKNOWN, YES, bold, esc, heading, list_table, literal, names
+from harness.report.rst import NO, UNKNOWN, YES, bold, esc, heading, list_table
+from harness.results.schema import STATUS_LABEL, STATUS_SYMBOL, ItemVerdict, ModeVerdict, mode_verdicts
 
-KIND_LABEL = {"broadcast": "Broadcast", "user": "User chat", "group": "Group user"}
-PATH_LABEL = {"socket": "socket", "http": "HTTP POST"}
 # The per-env rooms table: its columns, in order (scenarios/test_rooms.py, test_access.py).
 ROOM_CHECKS = (
     "room join notice",
@@ -23,7 +23,6 @@ ROOM_CHECKS = (
     "staff-only room",
     "anonymous socket refused",
 )
-STATUS_LABEL = {"pass": "✓ pass", "fail": "✗ fail", "error": "✗ error", "not-tested": "─ not tested"}
 
 
 @dataclass(frozen=True)
@@ -38,29 +37,25 @@ class SummaryRow:
     works: str
 
 
-@dataclass(frozen=True)
-class CellRow:
-    channel: str
-    path: str
-    sender: str
-    target: str
-    recipients: str
-    received: str
-    good: str
-    latency: str
-    detail: str
+def detail_link(env: str) -> str:
+    return f"envs/{env}.html"
 
 
-def _cells_of(result: dict[str, Any], server: str) -> list[dict[str, Any]]:
-    return [c for c in result["deliveries"] if c["server"] == server]
+def first_run(result: dict[str, Any], mode: str) -> dict[str, Any] | None:
+    return next((s for s in result["servers"] if s["name"] == mode and s.get("run", 0) == 0), None)
 
 
-def _channels_verdict(result: dict[str, Any], server: dict[str, Any]) -> str:
-    cells = _cells_of(result, server["name"])
-    checks = [c for c in result["checks"] if c["server"] == server["name"]]
-    if not server["started"] or not cells:
-        return UNKNOWN
-    return YES if all(c["ok"] for c in cells + checks) else NO
+def verdict_text(verdict: ModeVerdict | None, env_status: str = "") -> str:
+    """A mode's (or env's) verdict as the report writes it: "✗ known failure", "≈ flaky 1/2"."""
+    if verdict is None:
+        return STATUS_LABEL[env_status]
+    text = STATUS_LABEL[verdict.outcome]
+    flaky = [item for item in verdict.items if item.outcome == "flaky"]
+    if flaky:
+        text += f" {flaky[0].failures}/{flaky[0].runs}"
+    if not verdict.as_expected and verdict.outcome not in ("fail", "error"):
+        text += " (unexpected)"
+    return text
 
 
 def summary_rows(all_results: list[dict[str, Any]]) -> list[SummaryRow]:
@@ -68,43 +63,23 @@ def summary_rows(all_results: list[dict[str, Any]]) -> list[SummaryRow]:
     for result in all_results:
         python, django = f"Python {result['python']}", f"Django {result['django']}"
         stack = f"{result['stack']['name']} {result['stack']['version']}"
-        if not result["servers"]:
-            verdict = UNKNOWN if result["status"] == "not-tested" else NO
-            rows.append(SummaryRow(python, django, result["env"], stack, "─", verdict, UNKNOWN, verdict))
+        modes = mode_verdicts(result)
+        if not modes:
+            works = verdict_text(None, result["status"])
+            web = UNKNOWN if result["status"] == "not-tested" else NO
+            rows.append(SummaryRow(python, django, result["env"], stack, "─", web, UNKNOWN, works))
             continue
-        for server in result["servers"]:
-            web = YES if server["started"] else NO
-            channels = _channels_verdict(result, server)
-            works = YES if web == YES and channels == YES else NO
-            rows.append(SummaryRow(python, django, result["env"], stack, server["name"], web, channels, works))
-    return rows
-
-
-def cell_rows(cells: list[dict[str, Any]]) -> list[CellRow]:
-    rows = []
-    for cell in cells:
-        target = (
-            "Everybody"
-            if cell["kind"] == "broadcast"
-            else (cell["target"].capitalize() if cell["target"] in USERS else cell["target"])
-        )
-        recipients = names(cell["expected"])
-        if cell["kind"] == "group":
-            recipients = f"{cell['target']} ({recipients})"
-        latency = "" if cell["latency_ms"] is None else f"{cell['latency_ms']:.1f}"
-        rows.append(
-            CellRow(
-                KIND_LABEL[cell["kind"]],
-                PATH_LABEL.get(cell.get("path", ""), cell.get("path", "")),
-                cell["sender"].capitalize(),
-                target,
-                recipients,
-                names(cell["received"]),
-                YES if cell["ok"] else NO,
-                latency,
-                cell["detail"],
+        for verdict in modes:
+            server = first_run(result, verdict.name)
+            started = bool(server and server["started"])
+            items = [i for i in verdict.items if i.item.startswith(("cell:", "check:", "scenarios"))]
+            channels = UNKNOWN if not started else (YES if not items else NO)
+            rows.append(
+                SummaryRow(
+                    python, django, result["env"], stack, verdict.name, YES if started else NO, channels,
+                    verdict_text(verdict),
+                )
             )
-        )
     return rows
 
 
@@ -119,103 +94,64 @@ def render_summary(rows: list[SummaryRow]) -> list[str]:
     )
 
 
-def render_server(result: dict[str, Any], server: dict[str, Any]) -> list[str]:
-    env, name = result["env"], server["name"]
-    out = heading(f"{env} on {name}", "'")
-    if server["started"]:
-        out += [
-            f"Web server works? **✓ Passed!** Started in {server['startup_seconds']} s "
-            f"(HTTP {server['http_status']}, WebSocket handshake {server['ws_status']}).",
-            "",
-        ]
-    else:
-        out += [f"Web server works? **✗ Failed:** {esc(server['error'])}", ""]
-    if server.get("exceptions"):
-        out += [f"Exceptions in the server log ({len(server['exceptions'])}):", ""]
-        out += [f"- ``{e.replace('``', '` `')}``" for e in server["exceptions"]] + [""]
-    if server["warnings"]:
-        out += [f"Warnings printed at start-up ({len(server['warnings'])}):", ""]
-        out += [f"- ``{w.replace('``', '` `')}``" for w in server["warnings"]] + [""]
-    out += ["Start-up output (first lines):", ""] + literal(server["log_excerpt"])
-    cells_ok = all(c["ok"] for c in _cells_of(result, name))
-    if server.get("log_tail") and (not server["started"] or not cells_ok or server.get("scenario_errors")):
-        out += ["End of the server log (where failures show):", ""] + literal(server["log_tail"])
-    cells = _cells_of(result, name)
-    errors = server.get("scenario_errors") or []
-    if errors:
-        out += [f"Scenarios broke: {esc(errors[0])}", ""]
-    if cells:
-        good = sum(1 for c in cells if c["ok"])
-        verdict = "**✓ Passed!**" if good == len(cells) else "**✗ Failed!**"
-        out += [
-            f"Channels: {verdict} {good} of {len(cells)} delivery cells good. "
-            "*The group chatusers is composed of John and Mary.*",
-            "",
-        ]
-        rows = cell_rows(cells)
-        out += list_table(
-            [
-                *("Channel", "Published by", "From", "To", "Recipients"),
-                *("Received by", "Good behavior?", "Latency ms", "Why not"),
-            ],
-            [
-                [
-                    r.channel,
-                    r.path,
-                    r.sender,
-                    esc(r.target),
-                    esc(r.recipients),
-                    esc(r.received),
-                    bold(r.good),
-                    r.latency,
-                    esc(r.detail),
-                ]
-                for r in rows
-            ],
-        )
-    checks = [c for c in result["checks"] if c["server"] == name]
-    if checks:
-        out += list_table(
-            ["Check", "Good behavior?", "Detail"],
-            [[esc(c["name"]), bold(YES if c["ok"] else NO), esc(c["detail"])] for c in checks],
-        )
-    return out
+def _item_text(item: ItemVerdict) -> str:
+    runs = f" ({item.failures}/{item.runs} runs failed)" if item.runs > 1 else ""
+    why = f"{item.expectation}: {item.cause}" if item.expectation else item.detail
+    return f"{item.item}: {STATUS_LABEL[item.outcome]}{runs} — {why}"
 
 
-def mode_verdict(result: dict[str, Any], server: dict[str, Any]) -> str:
-    """One grid cell: the verdict with how many cells and checks were good."""
-    if not server["started"]:
-        return "✗ did not start"
-    cells = _cells_of(result, server["name"])
-    checks = [c for c in result["checks"] if c["server"] == server["name"]]
-    good_cells, good_checks = sum(c["ok"] for c in cells), sum(c["ok"] for c in checks)
-    symbol = "✓" if cells and good_cells == len(cells) and good_checks == len(checks) else "✗"
-    return f"{symbol} {good_cells}/{len(cells)} cells, {good_checks}/{len(checks)} checks"
+def render_verdicts(result: dict[str, Any]) -> list[str]:
+    """Each mode's verdict, and every item that did not plainly pass."""
+    modes = [ModeVerdict.from_dict(result["setup"])] if result.get("setup") else []
+    modes = [m for m in modes if m.outcome != "pass"] + mode_verdicts(result)
+    if not modes:
+        return []
+    rows = []
+    for verdict in modes:
+        shown = verdict.items[:6]
+        more = len(verdict.items) - len(shown)
+        items = "; ".join(_item_text(i) for i in shown) + (f"; and {more} more" if more else "")
+        runs = f"{verdict.runs}" if verdict.runs else "─"
+        rows.append(
+            [esc(verdict.name or "setup"), bold(verdict_text(verdict)), runs, f"{verdict.passed}/{verdict.item_count}",
+             esc(items)]
+        )
+    return ["Verdicts (items: the start, the scenarios, each delivery cell and check):", ""] + list_table(
+        ["Server mode", "Verdict", "Runs", "Items passed", "What did not pass, and why"], rows
+    )
+
+
+def mode_grid_text(verdict: ModeVerdict) -> str:
+    return f"{verdict_text(verdict)} ({verdict.passed}/{verdict.item_count})"
 
 
 def render_mode_grid(result: dict[str, Any]) -> list[str]:
     """Servers as rows, channel layers as columns (stacks whose modes are server+layer)."""
-    modes = [s for s in result["servers"] if split_mode(s["name"])[1]]
+    modes = [m for m in mode_verdicts(result) if split_mode(m.name)[1]]
     if not modes:
         return []
-    servers = list(dict.fromkeys(split_mode(s["name"])[0] for s in modes))
-    layers = list(dict.fromkeys(split_mode(s["name"])[1] for s in modes))
-    by_name = {s["name"]: s for s in modes}
+    servers = list(dict.fromkeys(split_mode(m.name)[0] for m in modes))
+    layers = list(dict.fromkeys(split_mode(m.name)[1] for m in modes))
+    by_name = {m.name: m for m in modes}
     rows = []
     for server in servers:
         row = [server]
         for layer in layers:
-            entry = by_name.get(join_mode(server, layer))
-            row.append(mode_verdict(result, entry) if entry else "─ not run")
+            verdict = by_name.get(join_mode(server, layer))
+            row.append(mode_grid_text(verdict) if verdict else "─ not run")
         rows.append(row)
-    out = ["Server × channel layer (delivery cells on both publish paths, and checks):", ""]
+    out = ["Server × channel layer (verdict, items passed):", ""]
     return out + list_table(["Server", *(f"{layer} layer" for layer in layers)], rows)
 
 
 def render_rooms(result: dict[str, Any]) -> list[str]:
-    """Server modes as rows, the room and access checks as columns."""
-    modes = [s["name"] for s in result["servers"]]
-    verdicts = {(c["server"], c["name"]): c["ok"] for c in result["checks"] if c["name"] in ROOM_CHECKS}
+    """Server modes as rows, the room and access checks (first run) as columns."""
+    modes = [m.name for m in mode_verdicts(result)]
+    verdicts = {
+        (c["server"], c["name"]): c["ok"]
+        for c in result["checks"]
+        if c["name"] in ROOM_CHECKS and c.get("run", 0) == 0
+    }
     if not verdicts:
         return []
     rows = []
@@ -225,14 +161,17 @@ def render_rooms(result: dict[str, Any]) -> list[str]:
             ok = verdicts.get((mode, check))
             row.append(UNKNOWN if ok is None else bold(YES if ok else NO))
         rows.append(row)
-    out = ["Rooms and access (details in each server's checks table):", ""]
+    out = ["Rooms and access (first run; details on the env's page):", ""]
     return out + list_table(["Server mode", *(c.capitalize() for c in ROOM_CHECKS)], rows)
 
 
 def render_env(result: dict[str, Any]) -> list[str]:
     out = heading(result["env"], "`")
-    status = STATUS_LABEL[result["status"]]
-    out += [f"Outcome: **{status}**" + (f" — {esc(result['reason'])}" if result["reason"] else ""), ""]
+    status = STATUS_SYMBOL[result["status"]] + " " + STATUS_LABEL[result["status"]].split(" ", 1)[1]
+    expected = "as expected" if result["as_expected"] else "**unexpected**"
+    if result["status"] == "error":
+        expected = "no verdict on the stack"
+    out += [f"Outcome: **{status}** ({expected})" + (f" — {esc(result['reason'])}" if result["reason"] else ""), ""]
     redis = result["redis"]
     facts = [
         ("Python", result["python"]),
@@ -241,23 +180,22 @@ def render_env(result: dict[str, Any]) -> list[str]:
         ("Redis", f"{redis['version']} ({redis['source']})" if redis.get("version") else "not started"),
         ("Reproduce", f"``tox -e {result['env']}``"),
     ]
+    if result.get("variant"):
+        facts.append(("Variant", esc(result["variant"])))
     if "fast_password_hasher" in result:
         fast = result["fast_password_hasher"]
         hasher = "Django's MD5 hasher first (as Django advises for tests)" if fast else "the project's own"
         facts.append(("Password hasher", hasher))
     timings = result["timings"]
     if timings:
-        facts.append(
-            (
-                "Timings (s)",
-                ", ".join(f"{k} {v}" for k, v in timings.items() if k in ("install", "migrate", "start", "scenarios")),
-            )
-        )
-    packages = result["stack"].get("packages") or {}
-    if packages:
-        facts.append(("Installed", ", ".join(f"{esc(k)} {esc(v)}" for k, v in packages.items())))
+        wanted = ("install", "migrate", "start", "scenarios")
+        facts.append(("Timings (s)", ", ".join(f"{k} {v}" for k, v in timings.items() if k in wanted)))
+    if result["servers"]:
+        facts.append(("Details", f"`every server run, logs and delivery tables <{detail_link(result['env'])}>`__"))
     out += [f":{key}: {value}" for key, value in facts] + [""]
-    out += render_mode_grid(result) + render_rooms(result)
-    for server in result["servers"]:
-        out += render_server(result, server)
-    return out
+    for line in result["unexpected"]:
+        out += [f"- Unexpected: {esc(line)}"]
+    out += [""] if result["unexpected"] else []
+    for entry in result.get("stale", []):
+        out += [f"Stale expectation ``{entry}``: it selects this env but names none of its items.", ""]
+    return out + render_verdicts(result) + render_mode_grid(result) + render_rooms(result)

@@ -17,6 +17,7 @@ from harness.matrix.labels import LABELS
 from harness.matrix.releases import STACK_RELEASES
 from harness.report.rst import esc, heading, list_table
 from harness.results.schema import STATUS_SYMBOL as SYMBOL
+from harness.results.schema import mode_verdicts
 
 ABSENT = "absent"
 
@@ -36,9 +37,32 @@ def env_key(env: str) -> EnvKey | None:
     return EnvKey(env, *parts) if parts else None
 
 
+def env_cell_text(result: dict[str, Any]) -> str:
+    """One grid cell: the env's mark, or its modes' marks when they differ
+    ("✗ runserver (known) ✓ uwsgi"); "known" where every failure is a known one."""
+    modes = mode_verdicts(result)
+
+    def mark(outcome: str) -> str:
+        return SYMBOL[outcome] + (" known" if outcome == "known" else "")
+
+    marks = {m.name: mark(m.outcome) for m in modes}
+    if len(set(marks.values())) <= 1:
+        return mark(result["status"])
+    groups: dict[str, list[str]] = {}
+    for name, text in marks.items():
+        groups.setdefault(text, []).append(name)
+    common = max(groups, key=lambda text: len(groups[text]))
+    parts = []
+    for text, names in groups.items():
+        symbol, _, known = text.partition(" ")
+        listed = "others" if text == common and len(names) > 2 else " ".join(names)
+        parts.append(f"{symbol} {listed}" + (f" ({known})" if known else ""))
+    return " ".join(parts)
+
+
 @dataclass(frozen=True)
 class GridCell:
-    symbol: str  # "✓", "✗", "─", or "" where the matrix has no env
+    symbol: str  # "✓", "✗", "─", "✓ uwsgi ✗ runserver", or "" where the matrix has no env
     env: str | None  # the env whose section the cell links to (None: no results file)
 
 
@@ -76,7 +100,7 @@ def grids(all_results: list[dict[str, Any]]) -> list[Grid]:
                 if env is None:
                     row.append(GridCell("", None))
                 elif env in results:
-                    row.append(GridCell(SYMBOL[results[env]["status"]], env))
+                    row.append(GridCell(env_cell_text(results[env]), env))
                 else:
                     row.append(GridCell(SYMBOL["not-tested"], None))
             rows.append((django, row))
@@ -122,7 +146,9 @@ def render_grids(all_grids: list[Grid]) -> list[str]:
     out = heading("At a glance", "-")
     out += [
         "One grid per stack release: Django versions down, Python versions across. ✓ works, ✗ does "
-        "not (the env's section says why), ─ not tested; each mark links to its env. The cells are "
+        "not (the env's section says why; \"known\" when every failure is a known upstream defect), "
+        "≈ flaky, ⚠ harness error (no verdict on the stack), ─ not tested; where the server modes "
+        "differ, each is named (\"✓ uwsgi ✗ runserver\"). Each mark links to its env. The cells are "
         "what the stack and Django declare plus one step past each edge.",
         "",
     ]

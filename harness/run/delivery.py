@@ -28,6 +28,12 @@ DELIVERY_TIMEOUT = float(os.environ.get("HARNESS_DELIVERY_TIMEOUT", "3"))
 BARRIER_TIMEOUT = DELIVERY_TIMEOUT
 WARMUP_TIMEOUT = 5.0
 WARMUP_INTERVAL = 0.25
+# A user whose socket got nothing at all since it connected, warm-up included
+# (at least WARMUP_TIMEOUT of repeated broadcasts), is deaf: waiting the full
+# delivery timeout for each of ~36 checks would take minutes to say what the
+# warm-up already showed.  A deaf user's waits are this short, and the barrier
+# does not wait for it; the first frame it gets makes it an ordinary user again.
+DEAF_TIMEOUT = 0.1
 
 
 @dataclass(frozen=True)
@@ -79,6 +85,11 @@ class DeliveryResult:
     latency_ms: float | None
     detail: str
 
+    @property
+    def item(self) -> str:
+        """Its name as an item of the verdict (see ``CellSpec.__str__``)."""
+        return f"cell:{self.path}-{self.kind}-{self.sender}-{self.target}"
+
     def as_dict(self) -> dict[str, object]:
         return dict(self.__dict__)
 
@@ -129,18 +140,23 @@ class ChatSession:
         except BaseException:
             self.close()
             raise
-        self._await_subscriptions()
+        self.subscribed_ms: dict[str, float] = {}  # from the 101 to the first warm-up broadcast seen
+        self.reconnects: list[str] = []
+        self._await_subscriptions(USERS)
+        self.ready_after_101 = dict(self.subscribed_ms)  # the first connection's, for the report
 
     def close(self) -> None:
         for client in self.clients.values():
             client.close()
 
-    def _await_subscriptions(self) -> None:
-        """Broadcast until every client has seen one: a 101 answer does not mean
+    def _await_subscriptions(self, users: tuple[str, ...]) -> None:
+        """Broadcast until each of ``users`` has seen one: a 101 answer does not mean
         the server has subscribed the socket yet (ws4redis subscribes after it).
-        Bounded and best effort: a client that never sees one fails its cells."""
-        deadline = time.monotonic() + WARMUP_TIMEOUT
-        missing: list[str] = list(USERS)
+        Bounded and best effort: a client that never sees one fails its cells.
+        How long each took is kept: the report shows it, rather than hide the wait."""
+        connected = time.monotonic()
+        deadline = connected + WARMUP_TIMEOUT
+        missing: list[str] = list(users)
         while missing and time.monotonic() < deadline:
             try:
                 self.broadcast_from_admin(self._message_id("warmup"))
@@ -149,11 +165,41 @@ class ChatSession:
             waited_until = min(deadline, time.monotonic() + WARMUP_INTERVAL)
             for user in list(missing):
                 seen = self.clients[user].inbox.wait_for(
-                    lambda frames: any(self.protocol.decode(f.text).startswith("warmup:") for f in frames),
-                    max(0.0, waited_until - time.monotonic()),
+                    lambda frames: self._warmup_at(frames) is not None, max(0.0, waited_until - time.monotonic())
                 )
                 if seen:
                     missing.remove(user)
+                    at = self._warmup_at(self.clients[user].inbox.snapshot()) or connected
+                    self.subscribed_ms[user] = round((at - connected) * 1000.0, 1)
+
+    def _warmup_at(self, frames: list[Frame]) -> float | None:
+        """When the first warm-up broadcast arrived among ``frames``."""
+        return next((f.at for f in frames if self.protocol.decode(f.text).startswith("warmup:")), None)
+
+    def deaf(self, user: str) -> bool:
+        """Nothing at all reached ``user``'s socket since it connected (warm-up included)."""
+        return user not in self.subscribed_ms and not self.clients[user].inbox.snapshot()
+
+    def wait_timeout(self, user: str) -> float:
+        return DEAF_TIMEOUT if self.deaf(user) else DELIVERY_TIMEOUT
+
+    def reopen_closed_sockets(self) -> list[str]:
+        """A check never inherits a socket that an earlier check got closed: reconnect
+        (and warm up) each closed one; returns what was done, for the check's detail."""
+        notes = []
+        closed = {user: c.inbox.closed_reason for user, c in self.clients.items() if c.inbox.closed_reason}
+        for user, reason in closed.items():
+            self.subscribed_ms.pop(user, None)
+            try:
+                self.clients[user].reconnect(self.protocol.socket_path())
+            except ClientError as exc:
+                notes.append(f"{user}'s socket was {reason} and could not be reopened: {exc}")
+                continue
+            self.reconnects.append(f"{user} ({reason})")
+            notes.append(f"reopened {user}'s socket, {reason} in an earlier check")
+        if closed:
+            self._await_subscriptions(tuple(u for u in closed if not self.clients[u].inbox.closed_reason))
+        return notes
 
     def _message_id(self, label: str) -> str:
         return f"{label}:{self.session_tag}:{next(self._ids)}"
@@ -167,11 +213,14 @@ class ChatSession:
         return lambda frames: any(self.protocol.decode(f.text) == text for f in frames)
 
     def _wait_all(self, users: tuple[str, ...], text: str, timeout: float) -> list[str]:
-        """Wait (one shared deadline) until each user has ``text``; return who has not."""
+        """Wait (one shared deadline, shorter for deaf users) until each user has ``text``;
+        return who has not."""
         deadline = time.monotonic() + timeout
         missing = []
         for user in users:
             remaining = max(0.0, deadline - time.monotonic())
+            if self.deaf(user):
+                remaining = min(remaining, DEAF_TIMEOUT)
             if not self.clients[user].inbox.wait_for(self._has(text), remaining):
                 missing.append(user)
         return missing
@@ -181,14 +230,18 @@ class ChatSession:
         was published before it and is not in an inbox will not arrive.  Returns
         notes for the verdict when that could not be established."""
         marker = self._message_id("barrier")
+        deaf = [user for user in USERS if self.deaf(user)]
         try:
             self.broadcast_from_admin(marker)
         except ClientError as exc:
             return [f"barrier send failed: {exc}"]
-        late = self._wait_all(USERS, marker, BARRIER_TIMEOUT)
+        late = self._wait_all(tuple(u for u in USERS if u not in deaf), marker, BARRIER_TIMEOUT)
         # Without the marker we cannot prove absence; we waited the full timeout
         # instead, and say so.
-        return [f"barrier not seen by {', '.join(late)}"] if late else []
+        notes = [f"barrier not seen by {', '.join(late)}"] if late else []
+        if deaf:
+            notes.append(f"nothing at all reached {', '.join(deaf)} since connecting (deaf: no barrier wait)")
+        return notes
 
     def marks(self) -> dict[str, int]:
         """How many frames each client has now: pass to ``frames_since`` later."""
@@ -213,11 +266,11 @@ class ChatSession:
 
     def check(self, cell: CellSpec, body: str | None = None) -> DeliveryResult:
         """Send one probe for ``cell`` (optionally with ``body`` as its text) and judge it."""
+        notes = self.reopen_closed_sockets()
         message_id = self._message_id("probe")
         text = f"{message_id} {body or f'{cell.kind} from {cell.sender} to {cell.target}'}"
         marks = self.marks()
         sent_at = time.monotonic()
-        notes: list[str] = []
         send_failed = False  # e.g. the publish view answered 500: a failure even if it published
         try:
             self.protocol.send(self.clients[cell.sender], cell.kind, cell.target, text, cell.path)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from harness.errors import ClientError
 from harness.fixtures import LOBBY, STAFF_ROOM
-from harness.run.delivery import DELIVERY_TIMEOUT, ChatSession
+from harness.run.delivery import ChatSession
 from harness.stacks.base import Rooms
 
 ACCESS_DENIED = {"error": "ROOM_ACCESS_DENIED"}
@@ -41,6 +41,7 @@ class RoomScenario:
         self.session = session
         self.rooms: Rooms = session.protocol
         self.problems: list[str] = []
+        session.reopen_closed_sockets()  # never inherit a socket an earlier check got closed
         self._marks = session.marks()
 
     # Observing -------------------------------------------------------------
@@ -56,7 +57,8 @@ class RoomScenario:
         """Wait for a frame matching ``predicate``; note a problem if it never comes."""
         since = self._marks[user]
         seen = self.session.clients[user].inbox.wait_for(
-            lambda frames: any(predicate(self.rooms.fields(f.text)) for f in frames[since:]), DELIVERY_TIMEOUT
+            lambda frames: any(predicate(self.rooms.fields(f.text)) for f in frames[since:]),
+            self.session.wait_timeout(user),
         )
         if not seen:
             self.problems.append(f"{user} did not get {what}")

@@ -1,5 +1,6 @@
 """Run one env end to end: prepare the SUT (harness.sut.prepare), drive each
-server mode with the pytest scenarios, and write the results file.
+server mode (harness.run.modes), judge every item against the expected
+outcomes (harness.run.verdict), and write the results file.
 
 Whatever happens (install error, crash at start, Ctrl-C) the results file is
 written and every child process is stopped.
@@ -7,27 +8,22 @@ written and every child process is stopped.
 
 from __future__ import annotations
 
-import time
-from collections import deque
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from harness.errors import InstallError, InterpreterMissing, RedisUnavailable, SetupError
 from harness.matrix.envs import EnvSpec
-from harness.paths import SCENARIOS
 from harness.results.files import save
-from harness.results.schema import new_result, timestamp
+from harness.results.schema import ModeVerdict, new_result, timestamp
 from harness.run.delivery import delivery_cells
-from harness.run.plugin import Collector
-from harness.run.verdict import env_verdict, server_verdict
+from harness.run.expectations import EnvFacts, Expectation
+from harness.run.modes import ModeRun, drive_modes
+from harness.run.verdict import Observation, judge_mode, needs_rerun, unexpected_lines, worst
 from harness.sut.config import ChatOptions
 from harness.sut.prepare import PreparedSut, Progress, prepare
 from harness.sut.procs import stop_all
-from harness.sut.server import ChatServer, ServerStart
 
 
 @dataclass(frozen=True)
@@ -37,65 +33,56 @@ class RunOptions:
     chat: ChatOptions = ChatOptions()
     servers: tuple[str, ...] = ()  # empty: every server mode of the env
     servers_ahead: int = 2  # server modes starting while one is driven
-
-
-def run_scenarios(base_url: str, family: str, server: str, log_dir: Path) -> Collector:
-    """Run the pytest scenarios in-process against a live server."""
-    collector = Collector()
-    args = [
-        str(SCENARIOS),
-        "-q",
-        "-p",
-        "no:cacheprovider",
-        "--rootdir",
-        str(SCENARIOS),
-        "-o",
-        "console_output_style=classic",
-        # Nine modes per env run this in one process: plain asserts (every assert
-        # carries its detail) spare re-compiling the scenarios on each run, and
-        # the unraisable-exception plugin's two gc.collect() calls per run.
-        "--assert=plain",
-        "-p",
-        "no:unraisableexception",
-        "--chat-url",
-        base_url,
-        "--chat-stack",
-        family,
-        "--chat-server",
-        server,
-        f"--junitxml={log_dir / f'scenarios-{server}.xml'}",
-    ]
-    if pytest.main(args, plugins=[collector]) == pytest.ExitCode.INTERRUPTED:
-        raise KeyboardInterrupt("scenarios interrupted")  # pytest swallows Ctrl-C; pass it on
-    return collector
+    expectations: tuple[Expectation, ...] = ()
+    repeat: int = 1  # runs of every mode
+    reruns: int = 1  # extra runs of a mode with an unexpected failure
 
 
 def run_env(spec: EnvSpec, options: RunOptions) -> dict[str, Any]:
     result = new_result(spec.name, spec.python_version, spec.django_version, spec.stack.package, spec.stack.version)
     result["started_at"] = timestamp()
     progress = Progress()
+    setup: list[Observation] = []
     try:
         with prepare(spec, options.work_root, options.chat, progress) as prepared:
-            _run_servers(prepared, options, result)
+            setup = [Observation("install", True, ""), Observation("migrate", True, "")]
+            _record_preparation(result, progress, options)
+            _run_modes(prepared, options, result, setup)
     except InterpreterMissing as exc:
-        result["status"], result["reason"] = "not-tested", str(exc)
+        result["status"], result["as_expected"], result["reason"] = "not-tested", True, str(exc)
     except InstallError as exc:
-        result["status"], result["reason"] = "fail", f"install failed: {exc.key_line}"
+        _judge_setup(result, options, [Observation("install", False, f"install failed: {exc.key_line}")])
     except SetupError as exc:
-        result["status"], result["reason"] = "fail", str(exc)
+        _judge_setup(result, options, [Observation("install", True, ""), Observation("migrate", False, str(exc))])
     except RedisUnavailable as exc:
-        result["status"], result["reason"] = "error", f"redis: {exc}"
+        _harness_error(result, f"redis: {exc}")
     except KeyboardInterrupt:
-        result["status"], result["reason"] = "error", "interrupted (Ctrl-C)"
+        _harness_error(result, "interrupted (Ctrl-C)")
         raise
     except Exception as exc:  # a harness bug must still leave a results file
-        result["status"], result["reason"] = "error", f"harness error: {type(exc).__name__}: {exc}"
+        _harness_error(result, f"harness error: {type(exc).__name__}: {exc}")
     finally:
         stop_all()
         _record_preparation(result, progress, options)
         result["finished_at"] = timestamp()
         save(result, options.results_dir)
     return result
+
+
+def _harness_error(result: dict[str, Any], reason: str) -> None:
+    result["status"], result["as_expected"], result["reason"] = "error", False, reason
+    result["unexpected"] = [f"{result['env']}: {reason}"]
+
+
+def _facts(result: dict[str, Any]) -> EnvFacts:
+    return EnvFacts(result["python"], result["django"], result.get("variant", ""), result["stack"]["packages"])
+
+
+def _judge_setup(result: dict[str, Any], options: RunOptions, setup: list[Observation]) -> None:
+    """An env that stopped at install or migrate: its verdict is the setup's."""
+    failed = next(o for o in setup if not o.ok)
+    verdict = judge_mode("", [setup], _facts(result), options.expectations, failed.detail)
+    _store_verdicts(result, options, verdict, [], {"": setup})
 
 
 def _record_preparation(result: dict[str, Any], progress: Progress, options: RunOptions) -> None:
@@ -118,58 +105,115 @@ def _record_preparation(result: dict[str, Any], progress: Progress, options: Run
         result["database_reused"] = progress.database_reused
 
 
-def _run_servers(prepared: PreparedSut, options: RunOptions, result: dict[str, Any]) -> None:
-    """Each server mode in turn, the next ones already starting while one is driven.
-
-    Scenarios run one mode at a time, so their verdicts never share a server;
-    starting ahead only hides the start-up wait.  Each mode has its own
-    database copy, port and Redis key prefix.
-    """
+def _run_modes(prepared: PreparedSut, options: RunOptions, result: dict[str, Any], setup: list[Observation]) -> None:
     timings: dict[str, float] = result["timings"]
-    config, family = prepared.config, prepared.spec.stack.family
-    expected_cells = len(delivery_cells(config.stack.protocol("count").publish_paths))
-    waiting = deque(enumerate(prepared.spec.select_modes(options.servers)))
-    live: deque[ChatServer] = deque()
+    cells = delivery_cells(prepared.config.stack.protocol("count").publish_paths)
+    facts = _facts(result)
 
-    def start_ahead() -> None:
-        while waiting and len(live) <= options.servers_ahead:
-            index, mode = waiting.popleft()
-            db = prepared.database_copy(f"chat-{mode}")
-            live.append(ChatServer(config, prepared.sut, mode, db, prepared.log_dir, key_suffix=f"-m{index}"))
+    def run_again(mode: str, attempt: int, observations: list[Observation]) -> bool:
+        if options.repeat > 1:  # N runs asked for: they are the evidence, no re-run on top
+            return attempt + 1 < options.repeat
+        return attempt < options.reruns and needs_rerun(observations, facts, mode, options.expectations)
 
-    driven: list[tuple[Future[ServerStart], Collector]] = []
-    # Stopping waits for the server to exit (uvicorn waits for its tasks):
-    # done in the background, while the next mode is driven.
-    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="stop") as stopper:
-        try:
-            start_ahead()
-            while live:
-                server = live[0]
-                mode = server.record.name
-                began = time.monotonic()
-                record = server.await_ready()
-                timings[f"start_{mode}"] = round(time.monotonic() - began, 2)  # the wait, not the start-up
-                collector = Collector()
-                if record.started:
-                    began = time.monotonic()
-                    collector = run_scenarios(server.base_url, family, mode, prepared.log_dir)
-                    timings[f"scenarios_{mode}"] = round(time.monotonic() - began, 2)
-                driven.append((stopper.submit(live.popleft().stop), collector))
-                start_ahead()
-        finally:
-            for server in live:
-                server.stop()
-    reasons: list[str] = []
-    for stopped, collector in driven:
-        server_entry = stopped.result().as_dict()
-        server_entry["scenario_errors"] = collector.errors
-        result["servers"].append(server_entry)
-        cells = [cell.as_dict() for cell in collector.deliveries]
-        result["deliveries"] += cells
-        result["checks"] += collector.checks
-        reason = server_verdict(server_entry, cells, collector.errors, expected_cells)
-        if reason:
-            reasons.append(reason)
-    timings["start"] = round(sum(v for k, v in timings.items() if k.startswith("start_")), 2)
-    timings["scenarios"] = round(sum(v for k, v in timings.items() if k.startswith("scenarios_")), 2)
-    result["status"], result["reason"] = env_verdict(result, reasons)
+    modes = prepared.spec.select_modes(options.servers)
+    runs = drive_modes(prepared, modes, cells, run_again, timings, options.servers_ahead)
+    verdicts = []
+    observed: dict[str, list[Observation]] = {"": setup}
+    for mode in modes:
+        mode_runs = [run for run in runs if run.mode == mode]
+        entries = [_record_run(result, run) for run in mode_runs]
+        first_failing = next((e for e in entries if e["reason"]), entries[0])
+        harness_error = next((e["error"] for e in entries if e["harness_error"]), None)
+        verdicts.append(
+            judge_mode(
+                mode,
+                [run.observations for run in mode_runs],
+                facts,
+                options.expectations,
+                first_failing["reason"],
+                harness_error,
+            )
+        )
+        observed[mode] = [o for run in mode_runs for o in run.observations]
+    for phase in ("start", "scenarios"):
+        timings[phase] = round(sum(v for k, v in timings.items() if k.startswith(phase + "_")), 2)
+    setup_verdict = judge_mode("", [setup], facts, options.expectations, "")
+    _store_verdicts(result, options, setup_verdict, verdicts, observed)
+
+
+def _record_run(result: dict[str, Any], run: ModeRun) -> dict[str, Any]:
+    """Add one run's server entry, cells and checks to the results; returns the server entry."""
+    entry = run.stopped.result().as_dict()
+    entry["run"] = run.attempt
+    entry["scenario_errors"] = run.collector.errors
+    cells = [cell.as_dict() | {"run": run.attempt} for cell in run.collector.deliveries]
+    checks = [check | {"run": run.attempt} for check in run.collector.checks]
+    entry["reason"] = mode_reason(entry, cells, checks, run.observations)
+    result["servers"].append(entry)
+    result["deliveries"] += cells
+    result["checks"] += checks
+    return entry
+
+
+def mode_reason(
+    server: dict[str, Any], cells: list[dict[str, Any]], checks: list[dict[str, Any]], observations: list[Observation]
+) -> str:
+    """The first thing that went wrong in one run of a mode ("" when nothing did)."""
+    name = server["name"]
+    if not server["started"]:
+        return f"{name}: web server does not work: {server['error']}"
+    reasons = []
+    if server["scenario_errors"]:
+        reasons.append(f"{name}: scenarios broke: {server['scenario_errors'][0]}")
+    missing = [o for o in observations if o.item.startswith("cell:") and o.detail.startswith("not observed")]
+    bad = [c for c in cells if not c["ok"]]
+    total = len(cells) + len(missing)
+    if missing and not reasons:
+        reasons.append(f"{name}: {len(cells)} of {total} delivery cells were observed")
+    elif bad:
+        first = bad[0]
+        reasons.append(
+            f"{name}: {len(bad)}/{len(cells)} delivery cells failed, first "
+            f"{first['kind']} {first['sender']}->{first['target']}: {first['detail']}"
+        )
+    if reasons and server["exceptions"]:
+        reasons[0] += f" (server logged {server['exceptions'][0]})"
+    reasons += [f"{name}: check {c['name']} failed: {c['detail']}" for c in checks if not c["ok"]]
+    return "; ".join(reasons)
+
+
+def _store_verdicts(
+    result: dict[str, Any],
+    options: RunOptions,
+    setup: ModeVerdict,
+    modes: Sequence[ModeVerdict],
+    observed: dict[str, list[Observation]],
+) -> None:
+    everything = [setup, *modes]
+    result["setup"] = setup.as_dict()
+    result["modes"] = [mode.as_dict() for mode in modes]
+    result["status"] = worst([v.outcome for v in everything])
+    result["as_expected"] = all(v.as_expected for v in everything)
+    # What was not expected comes first: it is what the reader must act on.
+    ordered = sorted(everything, key=lambda v: v.as_expected)
+    result["reason"] = "; ".join(v.reason for v in ordered if v.reason)
+    result["unexpected"] = unexpected_lines(result["env"], everything)
+    result["stale"] = stale_expectations(_facts(result), options.expectations, observed)
+
+
+def stale_expectations(
+    facts: EnvFacts, expectations: Sequence[Expectation], observed: dict[str, list[Observation]]
+) -> list[str]:
+    """Entries that select this env and a mode that ran, yet name none of its items."""
+    stale = []
+    for entry in expectations:
+        if not entry.applies_to_env(facts):
+            continue
+        judged = [
+            items
+            for mode, items in observed.items()
+            if entry.applies_to_mode(mode) and any(o.item != "start" for o in items)
+        ]
+        if judged and not any(entry.names_item(o.item) for items in judged for o in items):
+            stale.append(entry.id)
+    return stale

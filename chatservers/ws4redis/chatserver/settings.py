@@ -90,7 +90,10 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "loggers": {
-        "django.request": {"handlers": ["console"], "level": "WARNING"},
+        # ws4redis logs through Django's "django.request" logger, its reasons for
+        # closing a socket at INFO ("websocket.receive: UnicodeError ..." before
+        # a 1007, ws4redis/websocket.py): the server log must show them.
+        "django.request": {"handlers": ["console"], "level": "INFO"},
         "django.server": {"handlers": ["console"], "level": "WARNING"},
         "ws4redis": {"handlers": ["console"], "level": "INFO"},
     },

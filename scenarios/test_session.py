@@ -1,0 +1,50 @@
+"""What the harness does to help a stack, measured and reported instead of hidden."""
+
+from __future__ import annotations
+
+import requests
+
+from harness.clients import HTTP_TIMEOUT, LOGIN_PATH
+from harness.fixtures import PASSWORD, USERS
+from harness.run.delivery import WARMUP_TIMEOUT
+
+
+def test_subscription_ready_after_101(chat, record_check) -> None:
+    """A 101 does not mean subscribed (ws4redis subscribes after it): the session
+    broadcasts until each socket hears one, and this is how long that took."""
+    ready = chat.ready_after_101
+    late = [user for user in USERS if user not in ready]
+    shown = ", ".join(f"{user} {ready[user]:.0f} ms" for user in USERS if user in ready)
+    detail = shown + (f"; {', '.join(late)}: not within {WARMUP_TIMEOUT:.0f} s" if late else "")
+    record_check("subscription ready after 101", not late, detail)
+    assert not late, detail
+
+
+def test_keep_alive_http(chat_url: str, record_check) -> None:
+    """The scripted clients send one request per connection (uWSGI's router drops a
+    request sent on a connection it is about to close); a browser keeps connections
+    alive.  Log in as a browser would: GET, POST, GET on one pooled session."""
+    steps = []
+    ok, detail = True, ""
+    with requests.Session() as http:
+        http.trust_env = False
+        try:
+            page = http.get(chat_url + LOGIN_PATH, timeout=HTTP_TIMEOUT)
+            steps.append(f"GET {page.status_code}")
+            token = http.cookies.get("csrftoken", "")
+            answer = http.post(
+                chat_url + LOGIN_PATH,
+                data={"username": "john", "password": PASSWORD, "csrfmiddlewaretoken": token},
+                headers={"Referer": chat_url + LOGIN_PATH},
+                timeout=HTTP_TIMEOUT,
+                allow_redirects=False,
+            )
+            steps.append(f"POST {answer.status_code}")
+            chat_page = http.get(chat_url + "/", timeout=HTTP_TIMEOUT)
+            steps.append(f"GET / {chat_page.status_code}")
+            ok = (page.status_code, answer.status_code, chat_page.status_code) == (200, 302, 200)
+        except requests.RequestException as exc:
+            ok, detail = False, f"{type(exc).__name__}: {exc}"
+    detail = "; ".join(steps) + (f"; then {detail}" if detail else "") + " on a kept-alive session"
+    record_check("keep-alive HTTP", ok, detail)
+    assert ok, detail
