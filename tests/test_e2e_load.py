@@ -108,16 +108,18 @@ def test_master_with_two_workers_gives_one_merged_set_of_figures(run_load, work_
     assert not _leftovers(work_root)
 
 
-def test_step_load_reports_a_capacity(run_load) -> None:
-    code, summary, output = run_load(
-        "--capacity", "--step-users", "3", "--step-seconds", "5", "--max-users", "6", "--spawn-rate", "6"
-    )
+@pytest.mark.parametrize(("limit_ms", "held", "steps"), [("60000", 6, [3, 6]), ("0.001", 0, [3])])
+def test_step_load_reports_a_capacity(run_load, limit_ms: str, held: int, steps: list[int]) -> None:
+    """A limit no latency reaches holds every step; one every latency passes holds none."""
+    step = ("--capacity", "--step-users", "3", "--step-seconds", "5", "--max-users", "6", "--spawn-rate", "6")
+    code, summary, output = run_load(*step, "--p99-limit-ms", limit_ms)
     assert summary["status"] == "ok", output
     capacity = summary["capacity"]
-    assert [s["users"] for s in capacity["steps"]][:1] == [3]
-    assert capacity["held_users"] in (0, 3, 6)
-    if capacity["held_users"]:
-        assert capacity["held_deliveries_per_s"] > 0
+    assert [s["users"] for s in capacity["steps"]] == steps
+    assert capacity["held_users"] == held
+    assert (capacity["held_deliveries_per_s"] > 0) is bool(held)
+    if not held:
+        assert "p99" in capacity["stopped_because"], capacity
 
 
 def _serve(env: str, server: str, work_root: Path) -> subprocess.Popen[str]:

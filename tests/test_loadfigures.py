@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from collections import Counter
 from pathlib import Path
 from types import SimpleNamespace
@@ -36,12 +38,29 @@ def test_load_population_names_groups_and_no_clash_with_fixture_users() -> None:
         LoadPopulation(0)
 
 
-def test_percentile_matches_locust_definition() -> None:
-    hist = Counter({1: 50, 2: 45, 10: 4, 100: 1})
-    # Locust's definition: walking down from the largest value, the first with at most p*N samples below it.
-    assert percentile(hist, 0.5) == 2
-    assert percentile(hist, 0.95) == 10
-    assert percentile(hist, 0.99) == 100
+HISTOGRAMS = [{1: 50, 2: 45, 10: 4, 100: 1}, {7: 1}, {3: 10, 4: 10}, {1: 1, 5: 98, 900: 1}, {2: 3, 40: 2, 41: 5}]
+FRACTIONS = [0.5, 0.95, 0.99, 0.999, 1.0]
+# Locust's own function, in a subprocess: importing locust here would monkey-patch
+# this process's standard library with gevent.
+LOCUST_PERCENTILES = """
+import json, sys
+from locust.stats import calculate_response_time_percentile
+cases = json.loads(sys.argv[1])
+out = [[calculate_response_time_percentile({int(k): v for k, v in hist.items()}, sum(hist.values()), f)
+        for f in cases["fractions"]] for hist in cases["histograms"]]
+print(json.dumps(out))
+"""
+
+
+def test_percentile_is_locusts_own_definition() -> None:
+    cases = json.dumps({"histograms": HISTOGRAMS, "fractions": FRACTIONS})
+    done = subprocess.run(
+        [sys.executable, "-c", LOCUST_PERCENTILES, cases], capture_output=True, text=True, timeout=120, check=True
+    )
+    locust = json.loads(done.stdout)
+    ours = [[percentile(Counter(hist), f) for f in FRACTIONS] for hist in HISTOGRAMS]
+    assert ours == locust
+    assert ours[0][:3] == [2, 10, 100]  # and the values are what they should be
     assert percentile(Counter(), 0.99) is None
 
 

@@ -25,6 +25,7 @@ class Heading:
 @dataclass(frozen=True)
 class Para:
     text: str
+    href: str = ""  # the whole paragraph links there
 
 
 @dataclass(frozen=True)
@@ -54,7 +55,7 @@ def to_rst(blocks: list[Block]) -> str:
         if isinstance(block, Heading):
             out += heading(block.text, RST_UNDERLINES[block.level - 1], overline=block.level == 1)
         elif isinstance(block, Para):
-            out += [esc(block.text), ""]
+            out += [f"`{esc(block.text)} <{block.href}>`__" if block.href else esc(block.text), ""]
         elif isinstance(block, Bullets):
             out += [f"- {esc(item)}" for item in block.items] + [""]
         elif isinstance(block, Literal):
@@ -79,7 +80,8 @@ def to_html(blocks: list[Block], title: str, stylesheet: str) -> str:
             level = block.level
             body.append(f"<h{level} id=\"{html.escape(_anchor(block.text))}\">{html.escape(block.text)}</h{level}>")
         elif isinstance(block, Para):
-            body.append(f"<p>{html.escape(block.text)}</p>")
+            text = html.escape(block.text)
+            body.append(f'<p><a href="{html.escape(block.href)}">{text}</a></p>' if block.href else f"<p>{text}</p>")
         elif isinstance(block, Bullets):
             body.append("<ul>" + "".join(f"<li><code>{html.escape(i)}</code></li>" for i in block.items) + "</ul>")
         elif isinstance(block, Literal):

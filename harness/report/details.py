@@ -107,7 +107,8 @@ def server_blocks(result: dict[str, Any], server: dict[str, Any]) -> list[Block]
 def detail_blocks(result: dict[str, Any]) -> list[Block]:
     out: list[Block] = [Heading(f"{result['env']}: every server run", 1)]
     env = result["env"]
-    out.append(Para(f"Part of the compatibility report (../compatibility.html#{env}). Reproduce: tox -e {env}"))
+    out.append(Para(f"Back to {env} in the compatibility report", href=f"../compatibility.html#{env}"))
+    out.append(Para(f"Reproduce: tox -e {env}"))
     packages = result["stack"].get("packages") or {}
     if packages:
         out.append(Table(["Installed package", "Version"], [[k, v] for k, v in packages.items()]))

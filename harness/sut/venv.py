@@ -32,7 +32,7 @@ _KEY_ERROR_PATTERNS = (
     # uv's explanation ("cause: Because channels>=4.3.2 depends on django>=4.2 ...")
     # says more than its headline ("No solution found ..."), so it comes first.
     r".*?(Because .* (?:we can conclude|is unsatisfiable).*)",
-    r"No solution found.*",
+    r"(?:× )?(No solution found.*)",  # uv's headline, behind its "×" mark
     r"ERROR: (?:Could not find|No matching distribution|Cannot install|ResolutionImpossible).*",
     r".*\berror: .*",
     r"ERROR: .*",
