@@ -26,7 +26,7 @@ EVERYBODY = "everybody"
 # shortens both for the harness's own tests of servers that deliver nothing.
 DELIVERY_TIMEOUT = float(os.environ.get("HARNESS_DELIVERY_TIMEOUT", "3"))
 BARRIER_TIMEOUT = DELIVERY_TIMEOUT
-WARMUP_TIMEOUT = 5.0
+WARMUP_TIMEOUT = 3.0  # ws4redis subscribes a socket some 10-300 ms after its 101 here
 WARMUP_INTERVAL = 0.25
 # A user whose socket got nothing at all since it connected, warm-up included
 # (at least WARMUP_TIMEOUT of repeated broadcasts), is deaf: waiting the full
@@ -215,13 +215,12 @@ class ChatSession:
     def _wait_all(self, users: tuple[str, ...], text: str, timeout: float) -> list[str]:
         """Wait (one shared deadline, shorter for deaf users) until each user has ``text``;
         return who has not."""
-        deadline = time.monotonic() + timeout
+        began = time.monotonic()
+        deadline, deaf_deadline = began + timeout, began + min(timeout, DEAF_TIMEOUT)
         missing = []
         for user in users:
-            remaining = max(0.0, deadline - time.monotonic())
-            if self.deaf(user):
-                remaining = min(remaining, DEAF_TIMEOUT)
-            if not self.clients[user].inbox.wait_for(self._has(text), remaining):
+            limit = deaf_deadline if self.deaf(user) else deadline
+            if not self.clients[user].inbox.wait_for(self._has(text), max(0.0, limit - time.monotonic())):
                 missing.append(user)
         return missing
 
