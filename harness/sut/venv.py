@@ -112,6 +112,10 @@ def _recipe(interpreter: Interpreter, requirements: list[str]) -> dict[str, obje
     }
     if _installer() == "pip":
         recipe["installer"] = "pip"  # never reuse a uv-built venv as a pip-built one
+    elif not interpreter.version.startswith("2."):
+        # uv installs: rebuild, once, a venv from before copy mode (its files are
+        # the cache's inodes).  pip's venvs (2.7, the pip installer) always copied.
+        recipe["link_mode"] = "copy"
     return recipe
 
 
@@ -151,7 +155,11 @@ def _create_and_install(venv: Path, interpreter: Interpreter, requirements: list
         install = [*pip, *requirements]
     else:
         create = [uv, "venv", "--no-project", "--python", str(interpreter.path), str(venv)]
-        install = [uv, "pip", "install", "--python", str(venv / "bin" / "python"), *requirements]
+        # Copies, not uv's default hardlinks into its cache: a hardlinked file is the
+        # same inode in the cache and in every env holding that package, so an edit
+        # made in place to debug one env silently changes them all.
+        python = str(venv / "bin" / "python")
+        install = [uv, "pip", "install", "--link-mode", "copy", "--python", python, *requirements]
     for step, cmd, timeout in (("create", create, CREATE_TIMEOUT), ("install", install, INSTALL_TIMEOUT)):
         outcome = run_command(cmd, timeout=timeout, log_path=log_dir / f"venv-{step}.log")
         if outcome.returncode is None:
