@@ -4,12 +4,14 @@ conflict (a real one, resolved against PyPI) and a hung step killed at its timeo
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from harness.matrix.envs import parse_env_name
 from harness.results.files import load_all
+from harness.run.expectations import load_expectations
 from harness.run.runner import RunOptions, run_env
 from harness.sut import procs
 from harness.sut import venv as sutenv
@@ -34,6 +36,22 @@ def test_impossible_pin_is_a_failed_row_with_the_resolvers_message(tmp_path: Pat
     assert result["reason"].startswith("install failed: Because channels")  # the resolver's explanation
     assert "django>=4.2" in result["reason"]
     assert [r["env"] for r in load_all(tmp_path / "results")] == [spec.name]
+    assert (result["as_expected"], result["modes"], result["setup"]["items"][0]["item"]) == (False, [], "install")
+
+
+def test_a_known_install_failure_selects_the_release_under_test(tmp_path: Path) -> None:
+    """Nothing is installed, so the entry's stack range is matched against the release the env asks for."""
+    spec = parse_env_name("py312-django18-channels4")
+    _needs(spec.python_version)
+    (tmp_path / "e.toml").write_text(
+        '[[expect]]\nid = "channels43-needs-django42"\noutcome = "fail"\n'
+        'cause = "channels 4.3 requires Django>=4.2"\nupstream = ["https://pypi.org/project/channels/4.3.2/"]\n'
+        '[expect.when]\nchannels = ">=4.3"\ndjango = "<4.2"\nitems = ["install"]\n'
+    )
+    options = replace(_options(tmp_path), expectations=tuple(load_expectations(tmp_path / "e.toml")))
+    result = run_env(spec, options)
+    assert (result["status"], result["as_expected"], result["unexpected"]) == ("known", True, [])
+    assert result["setup"]["items"][0]["expectation"] == "channels43-needs-django42"
 
 
 def test_hung_install_step_is_killed_at_its_timeout(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

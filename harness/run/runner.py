@@ -51,8 +51,10 @@ def run_env(spec: EnvSpec, options: RunOptions) -> dict[str, Any]:
     except InterpreterMissing as exc:
         result["status"], result["as_expected"], result["reason"] = "not-tested", True, str(exc)
     except InstallError as exc:
+        _record_preparation(result, progress, options)
         _judge_setup(result, options, [Observation("install", False, f"install failed: {exc.key_line}")])
     except SetupError as exc:
+        _record_preparation(result, progress, options)
         _judge_setup(result, options, [Observation("install", True, ""), Observation("migrate", False, str(exc))])
     except RedisUnavailable as exc:
         _harness_error(result, f"redis: {exc}")
@@ -75,7 +77,10 @@ def _harness_error(result: dict[str, Any], reason: str) -> None:
 
 
 def _facts(result: dict[str, Any]) -> EnvFacts:
-    return EnvFacts(result["python"], result["django"], result.get("variant", ""), result["stack"]["packages"])
+    """What expectations select on; the stack is its release under test even when it did not install."""
+    stack = result["stack"]
+    packages = {stack["name"]: stack["version"], **stack["packages"]}
+    return EnvFacts(result["python"], result["django"], result.get("variant", ""), packages)
 
 
 def _judge_setup(result: dict[str, Any], options: RunOptions, setup: list[Observation]) -> None:
