@@ -72,6 +72,7 @@ def run_scenarios(base_url: str, family: str, server: str, log_dir: Path) -> Col
 
 def run_env(spec: EnvSpec, options: RunOptions) -> dict[str, Any]:
     result = new_result(spec.name, spec.python_version, spec.django_version, spec.stack.package, spec.stack.version)
+    result["variant"] = spec.variant  # "" for the default
     result["started_at"] = timestamp()
     progress = Progress()
     try:
