@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import configparser
+import re
 
 import pytest
 
@@ -10,6 +11,7 @@ from harness.matrix import toxini
 from harness.matrix.envs import BadEnvName, parse_env_name
 from harness.matrix.labels import LABELS, all_env_names
 from harness.matrix.toxini import TOX_INI
+from harness.matrix.variants import VARIANTS
 
 
 def test_parses_python_django_and_stack() -> None:
@@ -54,3 +56,69 @@ def test_channels_modes_are_server_times_layer() -> None:
     assert "daphne+redis" in spec.servers and "uvicorn+pubsub" in spec.servers
     assert len(spec.servers) == 9
     assert len(parse_env_name("py38-django30-channels2").servers) == 6  # no pub/sub layer in channels_redis 2
+
+
+def test_variant_is_a_trailing_factor_with_its_own_pins() -> None:
+    spec = parse_env_name("py27-django18-ws4redis04-wsaccel")
+    assert (spec.release_key, spec.variant) == ("ws4redis04", "wsaccel")
+    assert spec.requirements() == [*parse_env_name("py27-django18-ws4redis04").requirements(), "wsaccel==0.6.3"]
+    assert spec.chat_environment() == {}
+    # The newest release declaring each Python (harness/matrix/variants.py).
+    assert parse_env_name("py37-django22-ws4redis06-wsaccel").requirements()[-1] == "wsaccel==0.6.4"
+    assert parse_env_name("py312-django52-ws4redis06-wsaccel").requirements()[-1] == "wsaccel==0.6.7"
+    sessions = parse_env_name("py27-django18-ws4redis04-redissessions")
+    assert sessions.requirements()[-1] == "django-redis-sessions==0.6.2"
+    assert "redis==2.10.6" in sessions.requirements()  # the release's redis-py pin is kept
+    assert sessions.chat_environment() == {"CHAT_SESSIONS": "redis"}
+
+
+def test_default_env_has_no_variant() -> None:
+    spec = parse_env_name("py27-django18-ws4redis04")
+    assert spec.variant == "" and spec.chat_environment() == {}
+    assert not any("wsaccel" in r or "redis-sessions" in r for r in spec.requirements())
+
+
+def test_every_variant_pin_is_exact() -> None:
+    for variant in VARIANTS.values():
+        assert variant.families and variant.summary
+        for _, pins in variant.pins:
+            assert pins and all(re.fullmatch(r"[A-Za-z0-9_.-]+==[0-9][0-9a-z.]*", pin) for pin in pins), pins
+
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        (
+            "py27-django18-ws4redis04-nosuch",
+            "unknown variant 'nosuch' in 'py27-django18-ws4redis04-nosuch': known are redissessions, wsaccel",
+        ),
+        (
+            "py311-django42-channels4-wsaccel",
+            "variant 'wsaccel' does not apply to channels ('py311-django42-channels4-wsaccel'); "
+            "variants of channels: none",
+        ),
+    ],
+)
+def test_bad_variant_is_one_clear_line(name: str, message: str) -> None:
+    with pytest.raises(BadEnvName) as caught:
+        parse_env_name(name)
+    assert str(caught.value) == message and "\n" not in message
+
+
+@pytest.mark.parametrize("name", ["py27-django18-ws4redis04-", "py27-django18-ws4redis04-wsaccel-redissessions"])
+def test_malformed_variant_factor_is_a_bad_name(name: str) -> None:
+    with pytest.raises(BadEnvName, match=r"expected py<XY>-django<XY>-<stack><major>\[-<variant>\]"):
+        parse_env_name(name)
+
+
+def test_variant_envs_get_their_own_venv_and_work_folder() -> None:
+    default, variant = parse_env_name("py27-django18-ws4redis04"), parse_env_name("py27-django18-ws4redis04-wsaccel")
+    assert default.name != variant.name  # the work folder (and its venv) is named after the env
+    assert default.requirements() != variant.requirements()  # and the venv recipe differs too
+
+
+def test_main_label_runs_the_variants_beside_their_defaults() -> None:
+    for name in LABELS["variants"]:
+        spec = parse_env_name(name)
+        assert spec.variant and name in LABELS["main"] and name in LABELS["full"]
+        assert name.removesuffix(f"-{spec.variant}") in LABELS["main"]

@@ -49,10 +49,14 @@ def test_dropped_lines_inside_a_range_are_edges_too() -> None:
     assert {(2, 1), (3, 0), (3, 1), (4, 1)} <= rows
 
 
-def _expand(pattern: str) -> set[str]:
-    parts = re.split(r"\{([^}]*)\}", pattern)
-    choices = [[part] if i % 2 == 0 else part.split(",") for i, part in enumerate(parts)]
-    return {"".join(combo) for combo in itertools.product(*choices)}
+def _expand(patterns: str) -> set[str]:
+    """tox's generative names, one pattern a line."""
+    names: set[str] = set()
+    for pattern in patterns.split():
+        parts = re.split(r"\{([^}]*)\}", pattern)
+        choices = [[part] if i % 2 == 0 else part.split(",") for i, part in enumerate(parts)]
+        names |= {"".join(combo) for combo in itertools.product(*choices)}
+    return names
 
 
 def test_report_env_depends_on_every_env() -> None:

@@ -1,4 +1,4 @@
-"""Env names: ``py<XY>-django<XY>-<stack><major>``, and what an env installs and runs."""
+"""Env names: ``py<XY>-django<XY>-<stack><major>[-<variant>]``, and what an env installs and runs."""
 
 from __future__ import annotations
 
@@ -8,31 +8,43 @@ from dataclasses import dataclass
 
 from harness.errors import BadInput
 from harness.matrix.releases import STACK_RELEASES, StackRelease, split_mode
+from harness.matrix.variants import VARIANTS, Variant
 
 Version = tuple[int, int]
 ENV_NAME = re.compile(
     r"^py(?P<py_major>\d)(?P<py_minor>\d+)"
     r"-django(?P<dj_major>\d)(?P<dj_minor>\d+)"
-    r"-(?P<family>[a-z][a-z0-9]*?)(?P<release>\d+)$"
+    r"-(?P<family>[a-z][a-z0-9]*?)(?P<release>\d+)"
+    r"(?:-(?P<variant>[a-z][a-z0-9]*))?$"
 )
 
 
 class BadEnvName(BadInput):
-    """An env name that does not follow py<XY>-django<XY>-<stack><major>."""
+    """An env name that does not follow py<XY>-django<XY>-<stack><major>[-<variant>]."""
 
 
-def env_name(python: Version, django: Version, release_key: str) -> str:
-    return f"py{python[0]}{python[1]}-django{django[0]}{django[1]}-{release_key}"
+def env_name(python: Version, django: Version, release_key: str, variant: str = "") -> str:
+    name = f"py{python[0]}{python[1]}-django{django[0]}{django[1]}-{release_key}"
+    return f"{name}-{variant}" if variant else name
 
 
 @dataclass(frozen=True)
 class EnvSpec:
-    """Everything an env name says: interpreter, Django line and stack release."""
+    """Everything an env name says: interpreter, Django line, stack release and variant."""
 
     name: str
     python: Version
     django: Version
     release_key: str
+    variant: str = ""  # a key of VARIANTS; "" for the default
+
+    @property
+    def variant_spec(self) -> Variant | None:
+        return VARIANTS[self.variant] if self.variant else None
+
+    def chat_environment(self) -> dict[str, str]:
+        """The variant's extra CHAT_* variables for the chat server (none by default)."""
+        return dict(self.variant_spec.environment) if self.variant_spec else {}
 
     @property
     def stack(self) -> StackRelease:
@@ -59,7 +71,8 @@ class EnvSpec:
         major, minor = self.django
         django_pin = f"Django>={major}.{minor},<{major}.{minor + 1}"
         stack_pin = f"{self.stack.package}=={self.stack.version}"
-        return [django_pin, stack_pin, *self.stack.pins_for(self.python)]
+        variant_pins = self.variant_spec.pins_for(self.python) if self.variant_spec else ()
+        return [django_pin, stack_pin, *self.stack.pins_for(self.python), *variant_pins]
 
 
 def matches_mode(mode: str, name: str) -> bool:
@@ -87,25 +100,36 @@ def plan_modes(specs: Sequence[EnvSpec], wanted: Sequence[str]) -> list[tuple[En
     return plan
 
 
-def split_env_name(name: str) -> tuple[Version, Version, str] | None:
-    """(python, django, release key) of a well-formed env name, known release or not."""
+def split_env_name(name: str) -> tuple[Version, Version, str, str] | None:
+    """(python, django, release key, variant or "") of a well-formed env name, known release
+    and variant or not."""
     match = ENV_NAME.match(name)
     if not match:
         return None
     python = (int(match["py_major"]), int(match["py_minor"]))
     django = (int(match["dj_major"]), int(match["dj_minor"]))
-    return python, django, match["family"] + match["release"]
+    return python, django, match["family"] + match["release"], match["variant"] or ""
 
 
 def parse_env_name(name: str) -> EnvSpec:
     parts = split_env_name(name)
     if parts is None:
         raise BadEnvName(
-            f"bad env name {name!r}: expected py<XY>-django<XY>-<stack><major>, "
+            f"bad env name {name!r}: expected py<XY>-django<XY>-<stack><major>[-<variant>], "
             "e.g. py27-django18-ws4redis04 (see `tox -l`)"
         )
-    python, django, release_key = parts
+    python, django, release_key, variant = parts
     if release_key not in STACK_RELEASES:
         known = ", ".join(sorted(STACK_RELEASES))
         raise BadEnvName(f"unknown stack release {release_key!r} in {name!r}: known are {known}")
-    return EnvSpec(name=name, python=python, django=django, release_key=release_key)
+    if variant:
+        family = STACK_RELEASES[release_key].family
+        if variant not in VARIANTS:
+            known = ", ".join(sorted(VARIANTS))
+            raise BadEnvName(f"unknown variant {variant!r} in {name!r}: known are {known}")
+        if family not in VARIANTS[variant].families:
+            valid = ", ".join(sorted(v for v, spec in VARIANTS.items() if family in spec.families)) or "none"
+            raise BadEnvName(
+                f"variant {variant!r} does not apply to {family} ({name!r}); variants of {family}: {valid}"
+            )
+    return EnvSpec(name=name, python=python, django=django, release_key=release_key, variant=variant)

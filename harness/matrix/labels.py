@@ -39,9 +39,17 @@ LABELS: dict[str, tuple[str, ...]] = {
         "py310-django42-channels3",
         "py311-django41-channels4",
     ),
+    # Upstream's remedies and setups (harness/matrix/variants.py), each beside its
+    # default env: the seed's and the modern ws4redis env with wsaccel, and the seed's
+    # with sessions in Redis as upstream's example.
+    "variants": (
+        "py27-django18-ws4redis04-wsaccel",
+        "py37-django22-ws4redis06-wsaccel",
+        "py27-django18-ws4redis04-redissessions",
+    ),
 }
-# What README line 1 runs: the seed rows plus one modern env of each stack.
-LABELS["main"] = LABELS["seed"] + ("py37-django22-ws4redis06", "py311-django42-channels4")
+# What README line 1 runs: the seed rows plus one modern env of each stack, and the variants.
+LABELS["main"] = LABELS["seed"] + ("py37-django22-ws4redis06", "py311-django42-channels4") + LABELS["variants"]
 # Everything: what each stack and Django release declares plus one step past each
 # edge (harness/matrix/support.py), then every env the other labels name, so that
 # `tox -m full` runs every env of `tox -l` and one report holds them all.

@@ -9,7 +9,7 @@ so a missing env is visible rather than silently absent.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from harness.matrix.envs import Version, split_env_name
@@ -30,6 +30,7 @@ class EnvKey:
     python: Version
     django: Version
     release_key: str
+    variant: str = ""  # a variant env is listed under its release's grid, never in a cell
 
 
 def env_key(env: str) -> EnvKey | None:
@@ -72,6 +73,7 @@ class Grid:
     pythons: list[Version]
     rows: list[tuple[Version, list[GridCell]]]
     missing: list[str]  # envs of the matrix without a results file
+    variants: list[GridCell] = field(default_factory=list)  # variant envs with results, listed under the grid
 
 
 def _title(release_key: str) -> str:
@@ -90,10 +92,11 @@ def grids(all_results: list[dict[str, Any]]) -> list[Grid]:
         if not any(key.release_key == release_key for key in found):
             continue
         keys = {key.env: key for key in [*planned, *found] if key.release_key == release_key}
-        cells = {(key.django, key.python): key.env for key in keys.values()}
-        pythons = sorted({key.python for key in keys.values()})
+        defaults = [key for key in keys.values() if not key.variant]
+        cells = {(key.django, key.python): key.env for key in defaults}
+        pythons = sorted({key.python for key in defaults})
         rows = []
-        for django in sorted({key.django for key in keys.values()}):
+        for django in sorted({key.django for key in defaults}):
             row = []
             for python in pythons:
                 env = cells.get((django, python))
@@ -105,7 +108,9 @@ def grids(all_results: list[dict[str, Any]]) -> list[Grid]:
                     row.append(GridCell(SYMBOL["not-tested"], None))
             rows.append((django, row))
         missing = sorted((env for env in keys if env not in results), key=lambda e: (keys[e].django, keys[e].python))
-        out.append(Grid(_title(release_key), pythons, rows, missing))
+        listed = [key.env for key in keys.values() if key.variant and key.env in results]
+        variants = [GridCell(env_cell_text(results[env]), env) for env in listed]
+        out.append(Grid(_title(release_key), pythons, rows, missing, variants))
     return out
 
 
@@ -157,6 +162,9 @@ def render_grids(all_grids: list[Grid]) -> list[str]:
         header = ["Django", *(_version(p) for p in grid.pythons)]
         rows = [[_version(django), *(_link(cell.symbol, cell.env) for cell in row)] for django, row in grid.rows]
         out += list_table(header, rows)
+        if grid.variants:
+            listed = ", ".join(_link(f"{cell.symbol} {cell.env}", cell.env) for cell in grid.variants)
+            out += [f"Variants: {listed}.", ""]
         if grid.missing:
             out += [f"No results file yet for {len(grid.missing)} env(s): {', '.join(grid.missing)}.", ""]
     return out

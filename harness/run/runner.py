@@ -40,6 +40,7 @@ class RunOptions:
 
 def run_env(spec: EnvSpec, options: RunOptions) -> dict[str, Any]:
     result = new_result(spec.name, spec.python_version, spec.django_version, spec.stack.package, spec.stack.version)
+    result["variant"] = spec.variant  # "" for the default
     result["started_at"] = timestamp()
     progress = Progress()
     setup: list[Observation] = []

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from harness.paths import CHATSERVERS
@@ -35,6 +36,7 @@ class ChatConfig:
     redis: RedisEndpoint
     key_prefix: str
     bytecode_dir: Path | None = None  # this env's own bytecode cache (Python 3.8+)
+    extra_environment: Mapping[str, str] = field(default_factory=dict)  # the env variant's CHAT_* variables
 
     def environment(self, sut: SutEnv, db_path: Path, key_suffix: str = "") -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "VIRTUAL_ENV", "DJANGO_", "CHAT_"))}
@@ -62,4 +64,5 @@ class ChatConfig:
             CHAT_REDIS_DB=str(self.redis.db),
             CHAT_REDIS_PREFIX=self.key_prefix + key_suffix,
         )
+        env.update(self.extra_environment)
         return env

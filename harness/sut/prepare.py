@@ -123,6 +123,7 @@ def prepare(spec: EnvSpec, work_root: Path, options: ChatOptions, progress: Prog
             redis_endpoint,
             key_prefix=f"h-{spec.name}-{secrets.token_hex(3)}",
             bytecode_dir=work_dir / "bytecode",
+            extra_environment=spec.chat_environment(),
         )
         with work_dir_lock(work_dir):
             template_db, seconds, progress.database_reused = template_database(config, sut, work_dir, log_dir)

@@ -64,7 +64,25 @@ if django.VERSION >= (3, 2):
 
 # The websocket loop must not block on a database session lookup (ws4redis
 # docs: never keep sessions in the database); signed cookies need no store.
-SESSION_ENGINE = "django.contrib.sessions.backends.signed_cookies"
+# CHAT_SESSIONS=redis (the harness's `redissessions` variant) keeps them in Redis
+# instead, as upstream's example does (django-redis-sessions 0.6+ reads the one
+# SESSION_REDIS dict; the example's flat SESSION_REDIS_PREFIX is from before 0.6).
+# The key prefix is this run's, so parallel runs and modes never share a session.
+_SESSIONS = os.environ.get("CHAT_SESSIONS", "signed_cookies")
+if _SESSIONS == "redis":
+    SESSION_ENGINE = "redis_sessions.session"
+    SESSION_REDIS = {
+        "host": os.environ.get("CHAT_REDIS_HOST", "127.0.0.1"),
+        "port": int(os.environ.get("CHAT_REDIS_PORT", "6379")),
+        "db": int(os.environ.get("CHAT_REDIS_DB", "0")),
+        "prefix": os.environ.get("CHAT_REDIS_PREFIX", "ws") + ":django-session",
+        # The default 0.1 s would turn a busy 2-core machine into lost logins.
+        "socket_timeout": 5,
+    }
+elif _SESSIONS == "signed_cookies":
+    SESSION_ENGINE = "django.contrib.sessions.backends.signed_cookies"
+else:
+    raise ValueError("CHAT_SESSIONS must be 'redis' or 'signed_cookies', not %r" % _SESSIONS)
 
 USE_TZ = True
 STATIC_URL = "/static/"
