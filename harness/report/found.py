@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from harness.report.rst import esc, heading, list_table
+from harness.report.rst import bold, esc, heading, list_table
 from harness.results.schema import STATUS_LABEL, ModeVerdict, mode_verdicts
 
 NOISE = re.compile(r"[0-9a-f]{8,}|\d+(\.\d+)?")  # session tags, ports, timings
@@ -86,12 +86,8 @@ def render_findings(all_results: list[dict[str, Any]]) -> list[str]:
     for finding in items:
         links = ", ".join(f"`{esc(_short(url))} <{url}>`__" for url in finding.upstream) or "─"
         outcomes = ", ".join(STATUS_LABEL[o] for o in sorted(finding.outcomes))
-        rows.append([bold_status(finding.status), esc(finding.cause), outcomes, links, esc(_affected(finding))])
+        rows.append([bold(finding.status), esc(finding.cause), outcomes, links, esc(_affected(finding))])
     return out + list_table(["Known?", "Cause", "Outcome", "Upstream", "Envs (modes)"], rows)
-
-
-def bold_status(status: str) -> str:
-    return f"**{status}**"
 
 
 def _short(url: str) -> str:
