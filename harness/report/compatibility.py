@@ -1,7 +1,7 @@
 """The compatibility part of the main page: the summary (one row per env and
 server mode, in the seed report's columns) and one short section per env (its
-facts, each mode's verdict with what did not pass and why, the server × layer
-grid, the rooms table), with a link to the env's detail page.
+facts, each mode's verdict with what did not pass and why), with a link to the
+env's detail page (grids, logs and tables).
 
 Rows are built once (``SummaryRow``) from the stored verdicts and rendered as RST.
 """
@@ -11,18 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from harness.matrix.releases import join_mode, split_mode
 from harness.report.rst import NO, UNKNOWN, YES, bold, esc, heading, list_table
 from harness.results.schema import STATUS_LABEL, STATUS_SYMBOL, ItemVerdict, ModeVerdict, mode_verdicts
-
-# The per-env rooms table: its columns, in order (scenarios/test_rooms.py, test_access.py).
-ROOM_CHECKS = (
-    "room join notice",
-    "room leave notice",
-    "room messages reach members only",
-    "staff-only room",
-    "anonymous socket refused",
-)
 
 
 @dataclass(frozen=True)
@@ -121,50 +111,6 @@ def render_verdicts(result: dict[str, Any]) -> list[str]:
     )
 
 
-def mode_grid_text(verdict: ModeVerdict) -> str:
-    return f"{verdict_text(verdict)} ({verdict.passed}/{verdict.item_count})"
-
-
-def render_mode_grid(result: dict[str, Any]) -> list[str]:
-    """Servers as rows, channel layers as columns (stacks whose modes are server+layer)."""
-    modes = [m for m in mode_verdicts(result) if split_mode(m.name)[1]]
-    if not modes:
-        return []
-    servers = list(dict.fromkeys(split_mode(m.name)[0] for m in modes))
-    layers = list(dict.fromkeys(split_mode(m.name)[1] for m in modes))
-    by_name = {m.name: m for m in modes}
-    rows = []
-    for server in servers:
-        row = [server]
-        for layer in layers:
-            verdict = by_name.get(join_mode(server, layer))
-            row.append(mode_grid_text(verdict) if verdict else "─ not run")
-        rows.append(row)
-    out = ["Server × channel layer (verdict, items passed):", ""]
-    return out + list_table(["Server", *(f"{layer} layer" for layer in layers)], rows)
-
-
-def render_rooms(result: dict[str, Any]) -> list[str]:
-    """Server modes as rows, the room and access checks (first run) as columns."""
-    modes = [m.name for m in mode_verdicts(result)]
-    verdicts = {
-        (c["server"], c["name"]): c["ok"]
-        for c in result["checks"]
-        if c["name"] in ROOM_CHECKS and c.get("run", 0) == 0
-    }
-    if not verdicts:
-        return []
-    rows = []
-    for mode in modes:
-        row = [esc(mode)]
-        for check in ROOM_CHECKS:
-            ok = verdicts.get((mode, check))
-            row.append(UNKNOWN if ok is None else bold(YES if ok else NO))
-        rows.append(row)
-    out = ["Rooms and access (first run; details on the env's page):", ""]
-    return out + list_table(["Server mode", *(c.capitalize() for c in ROOM_CHECKS)], rows)
-
-
 def render_env(result: dict[str, Any]) -> list[str]:
     out = heading(result["env"], "`")
     status = STATUS_SYMBOL[result["status"]] + " " + STATUS_LABEL[result["status"]].split(" ", 1)[1]
@@ -198,4 +144,4 @@ def render_env(result: dict[str, Any]) -> list[str]:
     out += [""] if result["unexpected"] else []
     for entry in result.get("stale", []):
         out += [f"Stale expectation ``{entry}``: it selects this env but names none of its items.", ""]
-    return out + render_verdicts(result) + render_mode_grid(result) + render_rooms(result)
+    return out + render_verdicts(result)

@@ -11,11 +11,22 @@ from dataclasses import dataclass
 from typing import Any
 
 from harness.fixtures import USERS
+from harness.matrix.releases import join_mode, split_mode
 from harness.report.blocks import Block, Bullets, Heading, Literal, Para, Table
-from harness.report.rst import NO, YES, names
+from harness.report.compatibility import verdict_text
+from harness.report.rst import NO, UNKNOWN, YES, names
+from harness.results.schema import mode_verdicts
 
 KIND_LABEL = {"broadcast": "Broadcast", "user": "User chat", "group": "Group user"}
 PATH_LABEL = {"socket": "socket", "http": "HTTP POST"}
+# The rooms table: its columns, in order (scenarios/test_rooms.py, test_access.py).
+ROOM_CHECKS = (
+    "room join notice",
+    "room leave notice",
+    "room messages reach members only",
+    "staff-only room",
+    "anonymous socket refused",
+)
 CELL_HEADER = [
     *("Channel", "Published by", "From", "To", "Recipients"),
     *("Received by", "Good behavior?", "Latency ms", "Why not"),
@@ -104,11 +115,51 @@ def server_blocks(result: dict[str, Any], server: dict[str, Any]) -> list[Block]
     return out
 
 
+def mode_grid(result: dict[str, Any]) -> list[Block]:
+    """Servers as rows, channel layers as columns (stacks whose modes are server+layer)."""
+    modes = [m for m in mode_verdicts(result) if split_mode(m.name)[1]]
+    if not modes:
+        return []
+    servers = list(dict.fromkeys(split_mode(m.name)[0] for m in modes))
+    layers = list(dict.fromkeys(split_mode(m.name)[1] for m in modes))
+    by_name = {m.name: m for m in modes}
+    rows = []
+    for server in servers:
+        row = [server]
+        for layer in layers:
+            verdict = by_name.get(join_mode(server, layer))
+            row.append(f"{verdict_text(verdict)} ({verdict.passed}/{verdict.item_count})" if verdict else "─ not run")
+        rows.append(row)
+    header = ["Server", *(f"{layer} layer" for layer in layers)]
+    return [Para("Server × channel layer (verdict, items passed):"), Table(header, rows)]
+
+
+def rooms_table(result: dict[str, Any]) -> list[Block]:
+    """Server modes as rows, the room and access checks (first run) as columns."""
+    verdicts = {
+        (c["server"], c["name"]): c["ok"]
+        for c in result["checks"]
+        if c["name"] in ROOM_CHECKS and c.get("run", 0) == 0
+    }
+    if not verdicts:
+        return []
+    rows = []
+    for mode in (m.name for m in mode_verdicts(result)):
+        row = [mode]
+        for check in ROOM_CHECKS:
+            ok = verdicts.get((mode, check))
+            row.append(UNKNOWN if ok is None else (YES if ok else NO))
+        rows.append(row)
+    header = ["Server mode", *(c.capitalize() for c in ROOM_CHECKS)]
+    return [Para("Rooms and access (first run):"), Table(header, rows)]
+
+
 def detail_blocks(result: dict[str, Any]) -> list[Block]:
     out: list[Block] = [Heading(f"{result['env']}: every server run", 1)]
     env = result["env"]
     out.append(Para(f"Back to {env} in the compatibility report", href=f"../compatibility.html#{env}"))
     out.append(Para(f"Reproduce: tox -e {env}"))
+    out += mode_grid(result) + rooms_table(result)
     packages = result["stack"].get("packages") or {}
     if packages:
         out.append(Table(["Installed package", "Version"], [[k, v] for k, v in packages.items()]))
