@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from harness.report.rst import NO, UNKNOWN, YES, bold, esc, heading, list_table
-from harness.results.schema import STATUS_LABEL, STATUS_SYMBOL, ItemVerdict, ModeVerdict, mode_verdicts
+from harness.results.schema import STATUS_LABEL, ItemVerdict, ModeVerdict, mode_verdicts
 
 
 @dataclass(frozen=True)
@@ -102,10 +102,8 @@ def render_verdicts(result: dict[str, Any]) -> list[str]:
         more = len(verdict.items) - len(shown)
         items = "; ".join(_item_text(i) for i in shown) + (f"; and {more} more" if more else "")
         runs = f"{verdict.runs}" if verdict.runs else "─"
-        rows.append(
-            [esc(verdict.name or "setup"), bold(verdict_text(verdict)), runs, f"{verdict.passed}/{verdict.item_count}",
-             esc(items)]
-        )
+        passed = f"{verdict.passed}/{verdict.item_count}"
+        rows.append([esc(verdict.name or "setup"), bold(verdict_text(verdict)), runs, passed, esc(items)])
     return ["Verdicts (items: the start, the scenarios, each delivery cell and check):", ""] + list_table(
         ["Server mode", "Verdict", "Runs", "Items passed", "What did not pass, and why"], rows
     )
@@ -113,7 +111,7 @@ def render_verdicts(result: dict[str, Any]) -> list[str]:
 
 def render_env(result: dict[str, Any]) -> list[str]:
     out = heading(result["env"], "`")
-    status = STATUS_SYMBOL[result["status"]] + " " + STATUS_LABEL[result["status"]].split(" ", 1)[1]
+    status = STATUS_LABEL[result["status"]]
     expected = "as expected" if result["as_expected"] else "**unexpected**"
     if result["status"] == "error":
         expected = "no verdict on the stack"
