@@ -125,16 +125,20 @@ def ws_url(base_url: str, path: str) -> str:
 class ChatClient:
     """One user: a logged-in HTTP session and (once connected) one WebSocket."""
 
-    def __init__(self, base_url: str, username: str, ignore: frozenset[str] = frozenset()) -> None:
+    def __init__(
+        self, base_url: str, username: str, ignore: frozenset[str] = frozenset(), keep_alive: bool = False
+    ) -> None:
         self.base_url = base_url.rstrip("/")
         self.username = username
         self.http = requests.Session()
-        # One connection per request: ws4redis 0.5+'s runserver and uWSGI's
-        # HTTP router close after each response without saying so, and a
-        # reused dead socket would fail a POST for reasons unrelated to chat.
-        # The header alone does not do it (see _OneRequestPerConnection).
-        self.http.headers["Connection"] = "close"
-        self.http.mount("http://", _OneRequestPerConnection())
+        if not keep_alive:
+            # One connection per request: ws4redis 0.5+'s runserver and uWSGI's
+            # HTTP router close after each response without saying so, and a
+            # reused dead socket would fail a POST for reasons unrelated to chat.
+            # The header alone does not do it (see _OneRequestPerConnection).
+            # The "keep-alive HTTP" check measures what this hides (keep_alive=True).
+            self.http.headers["Connection"] = "close"
+            self.http.mount("http://", _OneRequestPerConnection())
         self.inbox = Inbox()
         self._ignore = ignore  # heartbeats and other frames that are not messages
         self._ws: websocket.WebSocket | None = None

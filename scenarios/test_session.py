@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import requests
 
-from harness.clients import HTTP_TIMEOUT, LOGIN_PATH
-from harness.fixtures import PASSWORD, USERS
+from harness.clients import HTTP_TIMEOUT, ChatClient
+from harness.errors import ClientError
+from harness.fixtures import USERS
 from harness.run.delivery import WARMUP_TIMEOUT
 
 
@@ -23,28 +24,18 @@ def test_subscription_ready_after_101(chat, record_check) -> None:
 def test_keep_alive_http(chat_url: str, record_check) -> None:
     """The scripted clients send one request per connection (uWSGI's router drops a
     request sent on a connection it is about to close); a browser keeps connections
-    alive.  Log in as a browser would: GET, POST, GET on one pooled session."""
-    steps = []
-    ok, detail = True, ""
-    with requests.Session() as http:
-        http.trust_env = False
-        try:
-            page = http.get(chat_url + LOGIN_PATH, timeout=HTTP_TIMEOUT)
-            steps.append(f"GET {page.status_code}")
-            token = http.cookies.get("csrftoken", "")
-            answer = http.post(
-                chat_url + LOGIN_PATH,
-                data={"username": "john", "password": PASSWORD, "csrfmiddlewaretoken": token},
-                headers={"Referer": chat_url + LOGIN_PATH},
-                timeout=HTTP_TIMEOUT,
-                allow_redirects=False,
-            )
-            steps.append(f"POST {answer.status_code}")
-            chat_page = http.get(chat_url + "/", timeout=HTTP_TIMEOUT)
-            steps.append(f"GET / {chat_page.status_code}")
-            ok = (page.status_code, answer.status_code, chat_page.status_code) == (200, 302, 200)
-        except requests.RequestException as exc:
-            ok, detail = False, f"{type(exc).__name__}: {exc}"
-    detail = "; ".join(steps) + (f"; then {detail}" if detail else "") + " on a kept-alive session"
+    alive.  Log in as a browser would, GET and POST on one pooled session, then GET /."""
+    browser = ChatClient(chat_url, "john", keep_alive=True)
+    try:
+        browser.login()
+        page = browser.http.get(chat_url + "/", timeout=HTTP_TIMEOUT)
+        ok, detail = page.status_code == 200, f"login, then GET / {page.status_code}"
+    except ClientError as exc:
+        ok, detail = False, str(exc)
+    except requests.RequestException as exc:
+        ok, detail = False, f"login, then GET / failed: {type(exc).__name__}: {exc}"
+    finally:
+        browser.close()
+    detail += " on a kept-alive session"
     record_check("keep-alive HTTP", ok, detail)
     assert ok, detail

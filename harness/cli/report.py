@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.paths import LOAD_FIGURES, REPORTS, RESULTS
-from harness.report.write import write_report
+from harness.report.write import load_previous, write_pages
 from harness.results.files import load_all
 from harness.results.schema import summary_line
 
@@ -27,9 +27,9 @@ def add_parser(sub: Any) -> None:
 def cmd_report(args: argparse.Namespace) -> int:
     """Exit 0 when every outcome in the results was as expected, 1 otherwise (the report is written either way)."""
     since = Path(args.since) if args.since else None
-    for path in write_report(Path(args.results_dir), Path(args.output_dir), Path(args.load_dir), since=since):
+    results, previous = load_all(Path(args.results_dir)), load_previous(since)
+    for path in write_pages(results, Path(args.output_dir), Path(args.load_dir), previous, str(since or "")):
         print(f"wrote {path}")
-    results = load_all(Path(args.results_dir))
     for result in results:
         for line in result["unexpected"]:
             print(f"unexpected: {line}")

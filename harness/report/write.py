@@ -8,6 +8,7 @@ a renderer bug and fails the report instead of shipping a broken page.
 
 from __future__ import annotations
 
+import functools
 import io
 import re
 from pathlib import Path
@@ -27,6 +28,12 @@ from harness.report.rst import heading
 from harness.results.files import load_all, write_atomic
 
 STYLESHEET = Path(__file__).with_name("report.css")
+
+
+@functools.cache
+def stylesheet() -> str:
+    return STYLESHEET.read_text(encoding="utf-8")
+
 # A mark at the start of a table cell, given a class so the stylesheet colours it.
 CELL_MARK = re.compile(r"(<td>(?:<p>)?(?:<strong>)?(?:<a [^>]*>)?)([✓✗≈⚠─])")
 MARK_CLASS = {"✓": "ok", "✗": "bad", "≈": "flaky", "⚠": "error", "─": "none"}
@@ -75,17 +82,34 @@ def render_html(rst: str) -> str:
     except docutils.utils.SystemMessage as exc:
         raise ReportError(f"generated RST has a docutils problem: {exc}") from exc
     page = CELL_MARK.sub(lambda m: f'{m[1]}<span class="{MARK_CLASS[m[2]]}">{m[2]}</span>', page)
-    return page.replace("</head>", f"<style>{STYLESHEET.read_text(encoding='utf-8')}</style>\n</head>", 1)
+    return page.replace("</head>", f"<style>{stylesheet()}</style>\n</head>", 1)
 
 
 def write_report(
     results_dir: Path, output_dir: Path, load_dir: Path | None = None, since: Path | None = None
 ) -> list[Path]:
-    if since is not None and not since.is_dir():
+    """Read the results folder(s) and write the report; returns the main page's files."""
+    return write_pages(load_all(results_dir), output_dir, load_dir, load_previous(since), str(since or ""))
+
+
+def load_previous(since: Path | None) -> list[dict[str, Any]] | None:
+    """The results of ``--since``, to list what changed (None without it)."""
+    if since is None:
+        return None
+    if not since.is_dir():
         raise BadResults(f"--since {since}: no such results folder")
-    all_results = load_all(results_dir)
-    previous = load_all(since) if since is not None else None
-    rst = render_rst(all_results, previous, str(since or ""))
+    return load_all(since)
+
+
+def write_pages(
+    all_results: list[dict[str, Any]],
+    output_dir: Path,
+    load_dir: Path | None = None,
+    previous: list[dict[str, Any]] | None = None,
+    since: str = "",
+) -> list[Path]:
+    """The main page (RST and HTML) and one page per env that ran; returns the main page's files."""
+    rst = render_rst(all_results, previous, since)
     if load_dir is not None:
         section = load_section(load_dir, output_dir)
         rst += "\n" + section if section else ""
@@ -95,12 +119,11 @@ def write_report(
         path = output_dir / name
         write_atomic(path, text)
         written.append(path)
-    css = STYLESHEET.read_text(encoding="utf-8")
     for result in all_results:
         if not result["servers"]:
             continue
         blocks = detail_blocks(result)
         env_dir = output_dir / "envs"
         write_atomic(env_dir / f"{result['env']}.rst", to_rst(blocks))
-        write_atomic(env_dir / f"{result['env']}.html", to_html(blocks, result["env"], css))
+        write_atomic(env_dir / f"{result['env']}.html", to_html(blocks, result["env"], stylesheet()))
     return written

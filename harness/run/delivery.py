@@ -36,6 +36,11 @@ WARMUP_INTERVAL = 0.25
 DEAF_TIMEOUT = 0.1
 
 
+def cell_item(path: str, kind: str, sender: str, target: str) -> str:
+    """A cell's name as an item of the verdict: "cell:http-user-admin-john"."""
+    return f"cell:{path}-{kind}-{sender}-{target}"
+
+
 @dataclass(frozen=True)
 class CellSpec:
     kind: str  # "broadcast" | "user" | "group"
@@ -53,6 +58,10 @@ class CellSpec:
 
     def __str__(self) -> str:
         return f"{self.path}-{self.kind}-{self.sender}-{self.target}"
+
+    @property
+    def item(self) -> str:
+        return cell_item(self.path, self.kind, self.sender, self.target)
 
 
 def delivery_cells(publish_paths: Mapping[str, tuple[str, ...]]) -> list[CellSpec]:
@@ -87,8 +96,7 @@ class DeliveryResult:
 
     @property
     def item(self) -> str:
-        """Its name as an item of the verdict (see ``CellSpec.__str__``)."""
-        return f"cell:{self.path}-{self.kind}-{self.sender}-{self.target}"
+        return cell_item(self.path, self.kind, self.sender, self.target)
 
     def as_dict(self) -> dict[str, object]:
         return dict(self.__dict__)

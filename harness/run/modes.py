@@ -82,11 +82,11 @@ def observe(record: ServerStart, collector: Collector, cells: Sequence[CellSpec]
     observations.append(Observation("scenarios", not collector.errors, "; ".join(collector.errors[:1])))
     seen = {result.item: result for result in collector.deliveries}
     for spec in cells:
-        result = seen.get(f"cell:{spec}")
+        result = seen.get(spec.item)
         if result is None:
-            observations.append(Observation(f"cell:{spec}", False, "not observed: its scenario did not run"))
+            observations.append(Observation(spec.item, False, "not observed: its scenario did not run"))
         else:
-            observations.append(Observation(f"cell:{spec}", result.ok, result.detail))
+            observations.append(Observation(spec.item, result.ok, result.detail))
     for check in collector.checks:
         observations.append(Observation(f"check:{check['name']}", bool(check["ok"]), str(check["detail"])))
     return observations

@@ -17,7 +17,7 @@ from harness.errors import InstallError, InterpreterMissing, RedisUnavailable, S
 from harness.matrix.envs import EnvSpec
 from harness.results.files import save
 from harness.results.schema import ModeVerdict, new_result, timestamp
-from harness.run.delivery import delivery_cells
+from harness.run.delivery import cell_item, delivery_cells
 from harness.run.expectations import EnvFacts, Expectation
 from harness.run.modes import ModeRun, drive_modes
 from harness.run.verdict import Observation, judge_mode, needs_rerun, unexpected_lines, worst
@@ -43,20 +43,17 @@ def run_env(spec: EnvSpec, options: RunOptions) -> dict[str, Any]:
     result["variant"] = spec.variant  # "" for the default
     result["started_at"] = timestamp()
     progress = Progress()
-    setup: list[Observation] = []
+    failed_setup: list[Observation] = []  # judged once preparation's facts are recorded
     try:
         with prepare(spec, options.work_root, options.chat, progress) as prepared:
-            setup = [Observation("install", True, ""), Observation("migrate", True, "")]
-            _record_preparation(result, progress, options)
-            _run_modes(prepared, options, result, setup)
+            _record_preparation(result, progress, options)  # the modes' verdicts select on these facts
+            _run_modes(prepared, options, result)
     except InterpreterMissing as exc:
         result["status"], result["as_expected"], result["reason"] = "not-tested", True, str(exc)
     except InstallError as exc:
-        _record_preparation(result, progress, options)
-        _judge_setup(result, options, [Observation("install", False, f"install failed: {exc.key_line}")])
+        failed_setup = [Observation("install", False, f"install failed: {exc.key_line}")]
     except SetupError as exc:
-        _record_preparation(result, progress, options)
-        _judge_setup(result, options, [Observation("install", True, ""), Observation("migrate", False, str(exc))])
+        failed_setup = [Observation("install", True, ""), Observation("migrate", False, str(exc))]
     except RedisUnavailable as exc:
         _harness_error(result, f"redis: {exc}")
     except KeyboardInterrupt:
@@ -67,6 +64,8 @@ def run_env(spec: EnvSpec, options: RunOptions) -> dict[str, Any]:
     finally:
         stop_all()
         _record_preparation(result, progress, options)
+        if failed_setup:
+            _judge_setup(result, options, failed_setup)
         result["finished_at"] = timestamp()
         save(result, options.results_dir)
     return result
@@ -111,7 +110,7 @@ def _record_preparation(result: dict[str, Any], progress: Progress, options: Run
         result["database_reused"] = progress.database_reused
 
 
-def _run_modes(prepared: PreparedSut, options: RunOptions, result: dict[str, Any], setup: list[Observation]) -> None:
+def _run_modes(prepared: PreparedSut, options: RunOptions, result: dict[str, Any]) -> None:
     timings: dict[str, float] = result["timings"]
     cells = delivery_cells(prepared.config.stack.protocol("count").publish_paths)
     facts = _facts(result)
@@ -124,6 +123,7 @@ def _run_modes(prepared: PreparedSut, options: RunOptions, result: dict[str, Any
     modes = prepared.spec.select_modes(options.servers)
     runs = drive_modes(prepared, modes, cells, run_again, timings, options.servers_ahead)
     verdicts = []
+    setup = [Observation("install", True, ""), Observation("migrate", True, "")]
     observed: dict[str, list[Observation]] = {"": setup}
     for mode in modes:
         mode_runs = [run for run in runs if run.mode == mode]
@@ -171,7 +171,8 @@ def mode_reason(
     reasons = []
     if server["scenario_errors"]:
         reasons.append(f"{name}: scenarios broke: {server['scenario_errors'][0]}")
-    missing = [o for o in observations if o.item.startswith("cell:") and o.detail.startswith("not observed")]
+    observed = {cell_item(c["path"], c["kind"], c["sender"], c["target"]) for c in cells}
+    missing = [o for o in observations if o.item.startswith("cell:") and o.item not in observed]
     bad = [c for c in cells if not c["ok"]]
     total = len(cells) + len(missing)
     if missing and not reasons:
