@@ -9,6 +9,7 @@ when a run produced no figures, 130 on Ctrl-C (children stopped).
 from __future__ import annotations
 
 import argparse
+import math
 import shlex
 import sys
 import time
@@ -34,11 +35,18 @@ from harness.sut.procs import stop_all
 
 MAX_USERS = 5000
 MAX_WORKERS = 16
+MAX_RATE = 1000.0  # messages/s per user: beyond it one user's schedule is a busy loop
 
 
 def _load_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--group-size", type=int, default=DEFAULT_GROUP_SIZE, help="members per generated group")
-    parser.add_argument("--message-rate", type=float, default=1.0, help="messages per second per user (default 1)")
+    parser.add_argument(
+        "--rate",
+        "--message-rate",
+        dest="message_rate",
+        default="1",  # parsed in _options: a bad value is one line, not argparse's usage
+        help="messages per second per user, sent on a fixed schedule (open loop; default 1)",
+    )
     parser.add_argument("--mix", default=DEFAULT_MIX, help=f"weights of the kinds (default {DEFAULT_MIX})")
     parser.add_argument("--message-bytes", type=int, default=128, help="size of each message (default 128)")
     parser.add_argument("--loss-timeout", type=float, default=5.0, help="seconds before a delivery is lost (5)")
@@ -76,15 +84,22 @@ def add_parsers(sub: Any) -> None:
     load.set_defaults(func=cmd_load)
 
 
+def _rate(text: str) -> float:
+    try:
+        rate = float(text)
+    except ValueError:
+        raise BadInput(f"--rate must be a number of messages/s per user, got {text!r}") from None
+    if not math.isfinite(rate) or not 0 < rate <= MAX_RATE:
+        raise BadInput(f"--rate must be more than 0 and at most {MAX_RATE:g} messages/s per user, got {text!r}")
+    return rate
+
+
 def _options(args: argparse.Namespace) -> LoadOptions:
     parse_mix(args.mix)
-    for name, value, low in (
-        ("--message-rate", args.message_rate, 0.0),
-        ("--loss-timeout", args.loss_timeout, 0.0),
-        ("--message-bytes", args.message_bytes, 0),
-    ):
-        if value <= low:
-            raise BadInput(f"{name} must be more than {low:g}, got {value:g}")
+    args.message_rate = _rate(str(args.message_rate))
+    for name, value, low in (("--loss-timeout", args.loss_timeout, 0.0), ("--message-bytes", args.message_bytes, 0)):
+        if not math.isfinite(value) or value <= low:
+            raise BadInput(f"{name} must be a number more than {low:g}, got {value:g}")
     capacity = None
     users, spawn_rate, run_time, workers = 1, 1.0, "1s", 0
     if args.command == "load":
@@ -130,6 +145,12 @@ def _line(result: dict[str, Any]) -> str:
         text += f"; generator CPU {gen['busiest_process_mean_pct']:g} % of a core"
         if gen["saturated"]:
             text += " (SATURATED: figures describe the generator)"
+    schedule = result.get("schedule") or {}
+    if schedule.get("fell_behind"):
+        text += f"; {schedule['note']}: sent {schedule['achieved_pct']:g} % of offered"
+    room = result.get("headroom") or {}
+    if room.get("ratio") is not None:
+        text += f"; generator headroom {room['ratio']:g}×"
     cap = result.get("capacity")
     if cap:
         text += f"; capacity {cap['held_users']} users, {cap['held_deliveries_per_s']:g} deliveries/s"

@@ -25,6 +25,7 @@ from typing import Any
 from harness.errors import InstallError, InterpreterMissing, LoadError, RedisUnavailable, SetupError
 from harness.fixtures import PASSWORD
 from harness.load import stats
+from harness.load.ceiling import headroom, read_ceiling
 from harness.load.locust import locust_version, run_locust
 from harness.load.options import LoadOptions
 from harness.load.population import add_load_users
@@ -115,6 +116,7 @@ def load_env_server(
         entries = stats.read_entries(tmp / "locust.json")
         summary.update(stats.summarize(entries))
         summary["timeline"] = stats.timeline(entries, tmp / "locust_stats_history.csv")
+        summary["headroom"] = headroom(summary["totals"]["deliveries_per_s"], options.workers, read_ceiling())
         capacity_file = tmp / "capacity.json"
         if options.capacity:
             summary["capacity"] = json.loads(capacity_file.read_text()) if capacity_file.exists() else None

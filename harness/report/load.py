@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.errors import BadResults
+from harness.report.loadplan import headroom_lines, schedule_lines
 from harness.report.plots import plot_run, plots_available
 from harness.report.rst import esc, heading, list_table
 from harness.results.files import read_json_files
@@ -111,6 +112,7 @@ def _run_section(summary: dict[str, Any], images: list[Path], output_dir: Path) 
     if summary.get("files", {}).get("locust.html"):
         facts.append(("Locust report", f"`locust.html <{summary['files']['locust.html']}>`__"))
     out += [f":{k}: {v}" for k, v in facts] + [""]
+    out += schedule_lines(summary) + headroom_lines(summary)
     gen = summary.get("generator") or {}
     if gen.get("saturated"):
         out += [
@@ -209,8 +211,9 @@ def load_section(load_dir: Path, output_dir: Path) -> str:
     out = heading("Load", "-")
     out += [
         f"Generated from {len(summaries)} ``harness load`` figures files (``reports/load/*.json``). "
-        "A delivery is one message arriving at one expected recipient; latency is from the sender's "
-        "send to the recipient's receipt; loss counts deliveries that did not arrive within the loss timeout. "
+        "A delivery is one message arriving at one expected recipient; latency is from the time the sender's "
+        "fixed schedule (open loop) wanted it sent to the recipient's receipt "
+        "(from the actual send: per run); loss counts deliveries that did not arrive within the loss timeout. "
         "Latency percentiles are over the whole run; the plots show a 10 s window.",
         "",
     ]
