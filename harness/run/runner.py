@@ -38,6 +38,7 @@ class RunOptions:
     reruns: int = 1  # extra runs of a mode with an unexpected failure
     deep: bool = False  # the heavy checks too (or the env's suite says so)
     every_mode: bool = False  # per-server checks in every mode (or the env's suite says so)
+    processes: int = 1  # server processes per mode, each on its own port (dev servers stay single)
 
 
 @dataclass(frozen=True)
@@ -59,6 +60,8 @@ def run_env(spec: EnvSpec, options: RunOptions) -> dict[str, Any]:
     wanted = checks_wanted(spec, options)
     result["suite"], result["deep"], result["every_mode"] = spec.suite, wanted.deep, wanted.every_mode
     result["started_at"] = timestamp()
+    if options.processes > 1:
+        result["processes"] = options.processes
     progress = Progress()
     failed_setup: list[Observation] = []  # judged once preparation's facts are recorded
     try:
@@ -148,6 +151,7 @@ def _run_modes(prepared: PreparedSut, options: RunOptions, result: dict[str, Any
         deep=wanted.deep,
         every_mode=wanted.every_mode,
         servers_ahead=options.servers_ahead,
+        processes=options.processes,
     )
     verdicts = []
     setup = [Observation("install", True, ""), Observation("migrate", True, "")]

@@ -79,7 +79,14 @@ class ChatServer:
     """
 
     def __init__(
-        self, config: ChatConfig, sut: SutEnv, mode: str, db_path: Path, log_dir: Path, key_suffix: str = ""
+        self,
+        config: ChatConfig,
+        sut: SutEnv,
+        mode: str,
+        db_path: Path,
+        log_dir: Path,
+        key_suffix: str = "",
+        log_name: str = "",
     ) -> None:
         port = free_port()
         self.base_url = f"http://127.0.0.1:{port}"
@@ -88,7 +95,8 @@ class ChatServer:
         self.record = ServerStart(mode)
         self._stopping = threading.Event()
         began = time.monotonic()
-        self.process = ManagedProcess(launch.cmd, log_dir / f"server-{mode}.log", cwd=config.stack.project_dir, env=env)
+        log_path = log_dir / f"server-{log_name or mode}.log"
+        self.process = ManagedProcess(launch.cmd, log_path, cwd=config.stack.project_dir, env=env)
         probe_path = config.stack.probe_socket_path()
         self._watch = threading.Thread(
             target=self._watch_start_up, args=(probe_path, began), name=f"ready-{mode}", daemon=True
