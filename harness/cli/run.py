@@ -24,6 +24,7 @@ from harness.errors import BadInput
 from harness.paths import RESULTS
 from harness.results.schema import STATUS_SYMBOL, summary_line
 from harness.run.expectations import EXPECTATIONS, load_expectations
+from harness.run.placement import finding_line
 from harness.run.runner import RunOptions, run_env
 from harness.run.verdict import EXIT_AS_EXPECTED, EXIT_ERROR, EXIT_UNEXPECTED
 from harness.sut.spread import check_processes, dev_server_note
@@ -83,6 +84,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         known = "" if result["as_expected"] or result["status"] == "error" else " (unexpected)"
         line = f"{STATUS_SYMBOL[result['status']]} {spec.name}: {result['status']}{known}"
         print(line + (f": {result['reason']}" if result["reason"] else ""), flush=True)
+        for mode, finding in result.get("cross_process", {}).items():
+            print(f"  {finding_line(mode, finding, args.processes)}", flush=True)
         for unexpected in result["unexpected"]:
             print(f"  unexpected: {unexpected}", flush=True)
         for entry in result["stale"]:

@@ -20,6 +20,7 @@ from harness.results.schema import ModeVerdict, new_result, timestamp
 from harness.run.delivery import cell_item, delivery_cells
 from harness.run.expectations import EnvFacts, Expectation
 from harness.run.modes import ModeRun, drive_modes
+from harness.run.placement import cross_process_finding
 from harness.run.verdict import Observation, judge_mode, needs_rerun, unexpected_lines, worst
 from harness.sut.config import ChatOptions
 from harness.sut.prepare import PreparedSut, Progress, prepare
@@ -172,6 +173,8 @@ def _run_modes(prepared: PreparedSut, options: RunOptions, result: dict[str, Any
             )
         )
         observed[mode] = [o for run in mode_runs for o in run.observations]
+    if options.processes > 1:
+        result["cross_process"] = cross_process_finding(result["deliveries"], options.processes)
     for phase in ("start", "scenarios"):
         timings[phase] = round(sum(v for k, v in timings.items() if k.startswith(phase + "_")), 2)
     setup_verdict = judge_mode("", [setup], facts, options.expectations, "")
