@@ -196,7 +196,8 @@ class ChatUser(User):
         self.broken: str | None = None
         if self.session is None:
             return  # bad settings: reported once at test start
-        self.username = self.session.population.user(next(self.session.serial))
+        self.serial = next(self.session.serial)
+        self.username = self.session.population.user(self.serial)
         self.groups = self.session.population.groups_of(self.username)
         self._connect()
 
@@ -205,7 +206,9 @@ class ChatUser(User):
         assert session is not None
         protocol = load_protocol(session.settings.stack, session.tag)
         assert self.host, "Locust passes --host to every user"
-        self.client = LoadChatClient(self.host, self.username, protocol, self._on_message, self._on_close)
+        hosts = session.settings.hosts
+        host = hosts[self.serial % len(hosts)] if hosts else self.host  # one process each, round robin
+        self.client = LoadChatClient(host, self.username, protocol, self._on_message, self._on_close)
         self.broken = None
         started = time.perf_counter()
         try:

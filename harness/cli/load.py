@@ -13,6 +13,7 @@ import math
 import shlex
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -29,9 +30,11 @@ from harness.fixtures import PASSWORD
 from harness.load.options import Capacity, LoadOptions
 from harness.load.population import DEFAULT_GROUP_SIZE
 from harness.load.runs import load_env, load_env_server, served
+from harness.load.scale import counts_for, parse_counts
 from harness.load.settings import DEFAULT_MIX, ServeManifest, parse_mix
 from harness.paths import LOAD_FIGURES
 from harness.sut.procs import stop_all
+from harness.sut.spread import dev_server_note
 
 MAX_USERS = 5000
 MAX_WORKERS = 16
@@ -81,7 +84,19 @@ def add_parsers(sub: Any) -> None:
     cap.add_argument("--max-users", type=int, default=200, help="last step (default 200)")
     cap.add_argument("--p99-limit-ms", type=float, default=250.0, help="p99 delivery latency limit (default 250)")
     _load_options(load)
+    _scale_options(load)
     load.set_defaults(func=cmd_load)
+
+
+def _scale_options(load: argparse.ArgumentParser) -> None:
+    """Issue 13's options: server processes, repeats."""
+    scale = load.add_argument_group("scale", "server processes and repeated runs")
+    scale.add_argument(
+        "--processes",
+        default="1",
+        help="server processes per mode, each on its own port, e.g. 1,2,4 for a scaling table "
+        "(dev servers stay single; default 1)",
+    )
 
 
 def _rate(text: str) -> float:
@@ -133,6 +148,8 @@ def _options(args: argparse.Namespace) -> LoadOptions:
 
 def _line(result: dict[str, Any]) -> str:
     head = f"{result['env']} on {result['server']}"
+    if result.get("processes", 1) > 1:
+        head += f" ×{result['processes']} processes"
     if result["status"] != "ok":
         return f"✗ {head}: no figures: {result['reason']}"
     t = result["totals"]
@@ -164,6 +181,7 @@ def _command() -> str:
 
 def cmd_load(args: argparse.Namespace) -> int:
     options = _options(args)
+    counts = parse_counts(args.processes)
     plan = planned_modes(args)
     stop_on_sigterm()
     worst = 0
@@ -172,8 +190,11 @@ def cmd_load(args: argparse.Namespace) -> int:
         for spec, servers in plan:
             try:
                 with load_env(spec, chosen_work_root(args), options) as env:
-                    for server in servers:
-                        result = load_env_server(env, server, options, Path(args.load_dir), command)
+                    for server, processes in ((s, n) for s in servers for n in counts_for(s, counts)):
+                        if len(counts_for(server, counts)) < len(counts):
+                            print(dev_server_note(server, max(counts)), flush=True)
+                        run_options = replace(options, processes=processes)
+                        result = load_env_server(env, server, run_options, Path(args.load_dir), command)
                         line = _line(result)
                         print(line, flush=True)
                         worst = max(worst, 2 if result["status"] != "ok" else (0 if line.startswith("✓") else 1))
@@ -197,7 +218,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
         raise BadInput(f"--server {args.server[0]} matches {', '.join(modes)} of {spec.name}: name one of them")
     stop_on_sigterm()
     try:
-        with load_env(spec, chosen_work_root(args), options) as env, served(env, modes[0]) as base_url:
+        with load_env(spec, chosen_work_root(args), options) as env, served(env, modes[0]) as urls:
+            base_url = urls[0]
             population = options.population
             family = spec.stack.family
             manifest = ServeManifest(base_url, spec.name, modes[0], family, population.count, population.group_size)

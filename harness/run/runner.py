@@ -25,6 +25,7 @@ from harness.run.verdict import Observation, judge_mode, needs_rerun, unexpected
 from harness.sut.config import ChatOptions
 from harness.sut.prepare import PreparedSut, Progress, prepare
 from harness.sut.procs import stop_all
+from harness.sut.spread import processes_for
 
 
 @dataclass(frozen=True)
@@ -174,7 +175,8 @@ def _run_modes(prepared: PreparedSut, options: RunOptions, result: dict[str, Any
         )
         observed[mode] = [o for run in mode_runs for o in run.observations]
     if options.processes > 1:
-        result["cross_process"] = cross_process_finding(result["deliveries"], options.processes)
+        spread = [d for d in result["deliveries"] if processes_for(d["server"], options.processes) > 1]
+        result["cross_process"] = cross_process_finding(spread, options.processes)  # dev servers ran single
     for phase in ("start", "scenarios"):
         timings[phase] = round(sum(v for k, v in timings.items() if k.startswith(phase + "_")), 2)
     setup_verdict = judge_mode("", [setup], facts, options.expectations, "")
