@@ -14,6 +14,7 @@ from typing import Any
 
 from harness.errors import BadResults
 from harness.report.loadplan import headroom_lines, schedule_lines
+from harness.report.loadscale import scaling_section
 from harness.report.plots import plot_run, plots_available
 from harness.report.rst import esc, heading, list_table
 from harness.results.files import read_json_files
@@ -63,11 +64,12 @@ def load_rows(summaries: list[dict[str, Any]]) -> list[LoadRow]:
     rows = []
     for s in summaries:
         stack = f"{s['stack']['name']} {s['stack']['version']}"
+        server = s["server"] + (f" ×{s['processes']}" if s.get("processes", 1) > 1 else "")
         users = str(s["options"]["users"]) + (f" ×{s['options']['workers']}w" if s["options"].get("workers") else "")
         if s["options"].get("capacity"):
             users = f"step to {s['options']['capacity']['max_users']}"
         if s["status"] != "ok":
-            rows.append(LoadRow(s["key"], stack, s["server"], s["env"], users, "✗", "", "", "", "", "", "", ""))
+            rows.append(LoadRow(s["key"], stack, server, s["env"], users, "✗", "", "", "", "", "", "", ""))
             continue
         t = s["totals"]
         cap = s.get("capacity")
@@ -76,7 +78,7 @@ def load_rows(summaries: list[dict[str, Any]]) -> list[LoadRow]:
             LoadRow(
                 s["key"],
                 stack,
-                s["server"],
+                server,
                 s["env"],
                 users,
                 f"{t['deliveries_per_s']:g}",
@@ -96,7 +98,8 @@ def load_rows(summaries: list[dict[str, Any]]) -> list[LoadRow]:
 
 
 def _run_section(summary: dict[str, Any], images: list[Path], output_dir: Path) -> list[str]:
-    out = heading(f"Load: {summary['env']} on {summary['server']}", "`")
+    processes = f" ×{summary['processes']} processes" if summary.get("processes", 1) > 1 else ""
+    out = heading(f"Load: {summary['env']} on {summary['server']}{processes}", "`")
     options = summary["options"]
     if summary["status"] != "ok":
         return out + [f"**✗ No figures:** {esc(summary['reason'])}", ""]
@@ -254,6 +257,7 @@ def load_section(load_dir: Path, output_dir: Path) -> str:
     can_plot = plots_available()
     if not can_plot:
         out += ["*Plots need matplotlib:* ``pip install -e '.[load]'``.", ""]
+    out += scaling_section(summaries, output_dir, can_plot)
     for summary in summaries:
         images = plot_run(summary, output_dir / "load" / "plots") if can_plot else []
         out += _run_section(summary, images, output_dir)
