@@ -31,6 +31,7 @@ from harness.load import cpu, stats
 from harness.load.ceiling import save_ceiling
 from harness.load.locust import run_locust
 from harness.load.options import LoadOptions
+from harness.paths import work_root
 from harness.sut.ports import free_port
 from harness.sut.procs import ManagedProcess, stop_all
 
@@ -109,7 +110,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"load_ceiling: {exc}", file=sys.stderr)
         return 2
     steps: list[dict[str, Any]] = []
-    work = Path(tempfile.mkdtemp(prefix="load-ceiling-"))
+    (work_root() / "load").mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix="ceiling-run-", dir=work_root() / "load"))
     port = free_port()
     server = ManagedProcess(
         [
