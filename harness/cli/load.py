@@ -13,6 +13,7 @@ import math
 import shlex
 import sys
 import time
+from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -29,9 +30,10 @@ from harness.errors import BadInput, LoadError
 from harness.fixtures import PASSWORD
 from harness.load.options import Capacity, LoadOptions
 from harness.load.population import DEFAULT_GROUP_SIZE
-from harness.load.runs import load_env, load_env_server, served
+from harness.load.runs import LoadEnv, load_env, load_env_server, served
 from harness.load.scale import counts_for, parse_counts
 from harness.load.settings import DEFAULT_MIX, ServeManifest, parse_mix
+from harness.load.sockets import DEFAULT_SOCKETS, SocketPlan, idle_capacity, parse_sockets, sockets_line
 from harness.paths import LOAD_FIGURES
 from harness.sut.procs import stop_all
 from harness.sut.spread import dev_server_note
@@ -97,6 +99,14 @@ def _scale_options(load: argparse.ArgumentParser) -> None:
         help="server processes per mode, each on its own port, e.g. 1,2,4 for a scaling table "
         "(dev servers stay single; default 1)",
     )
+    scale.add_argument(
+        "--sockets",
+        nargs="?",
+        const=str(DEFAULT_SOCKETS),
+        default=None,
+        help=f"idle-socket capacity instead of Locust: ramp to N logged-in idle sockets (default {DEFAULT_SOCKETS})",
+    )
+    scale.add_argument("--sockets-time-limit", type=float, default=300.0, help="bound of the ramp, s (300)")
 
 
 def _rate(text: str) -> float:
@@ -182,6 +192,7 @@ def _command() -> str:
 def cmd_load(args: argparse.Namespace) -> int:
     options = _options(args)
     counts = parse_counts(args.processes)
+    sockets = SocketPlan(parse_sockets(args.sockets), args.sockets_time_limit) if args.sockets else None
     plan = planned_modes(args)
     stop_on_sigterm()
     worst = 0
@@ -190,6 +201,9 @@ def cmd_load(args: argparse.Namespace) -> int:
         for spec, servers in plan:
             try:
                 with load_env(spec, chosen_work_root(args), options) as env:
+                    if sockets is not None:
+                        worst = max(worst, idle_sockets(env, servers, sockets, options, Path(args.load_dir), command))
+                        continue
                     for server, processes in ((s, n) for s in servers for n in counts_for(s, counts)):
                         if len(counts_for(server, counts)) < len(counts):
                             print(dev_server_note(server, max(counts)), flush=True)
@@ -203,6 +217,18 @@ def cmd_load(args: argparse.Namespace) -> int:
                 worst = 2
     finally:
         stop_all()
+    return worst
+
+
+def idle_sockets(
+    env: LoadEnv, servers: Sequence[str], plan: SocketPlan, options: LoadOptions, out: Path, cmd: str
+) -> int:
+    """``--sockets N``: each server's idle-socket capacity; the exit code so far."""
+    worst = 0
+    for server in servers:
+        result = idle_capacity(env, server, plan, options.population.users, out, cmd)
+        print(sockets_line(result), flush=True)
+        worst = max(worst, 2 if result["status"] != "ok" else (0 if result["completed"] else 1))
     return worst
 
 
