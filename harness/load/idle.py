@@ -65,7 +65,9 @@ async def open_socket(ws_url: str, cookie: str, markers: list[bytes]) -> tuple[I
     started = time.perf_counter()
     try:
         reader, writer = await asyncio.wait_for(asyncio.open_connection(url.hostname, url.port), HANDSHAKE_TIMEOUT)
-    except (TimeoutError, OSError) as exc:
+    except TimeoutError as exc:
+        raise HandshakeFailed(f"connect: no answer within {HANDSHAKE_TIMEOUT:g} s") from exc
+    except OSError as exc:
         raise HandshakeFailed(f"connect failed: {type(exc).__name__}: {exc}") from exc
     key = base64.b64encode(os.urandom(16)).decode()
     target = url.path + (f"?{url.query}" if url.query else "")
@@ -77,7 +79,10 @@ async def open_socket(ws_url: str, cookie: str, markers: list[bytes]) -> tuple[I
     try:
         writer.write(request.encode())
         head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), HANDSHAKE_TIMEOUT)
-    except (TimeoutError, OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError) as exc:
+    except TimeoutError as exc:
+        writer.close()
+        raise HandshakeFailed(f"handshake: no answer within {HANDSHAKE_TIMEOUT:g} s") from exc
+    except (OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError) as exc:
         writer.close()
         raise HandshakeFailed(f"handshake failed: {type(exc).__name__}: {exc}") from exc
     status = head.split(b"\r\n", 1)[0].decode("latin-1")

@@ -233,7 +233,8 @@ def idle_capacity(
     finally:
         for client in clients:
             client.close()
-        group.stop()
+        stopped = group.stop()
+        summary["server_exceptions"] = stopped.exceptions[:5]  # the server's side of a failure
         summary["seconds"] = round(time.monotonic() - began, 1)
         summary["finished_at"] = timestamp()
         write_atomic(load_dir / "sockets" / f"{run_key(spec.name, server)}.json", json.dumps(summary, indent=2) + "\n")
@@ -248,10 +249,13 @@ def sockets_line(result: dict[str, Any]) -> str:
     text = f"{head}: held {result['held']} of {result['plan']['target']}"
     text += f", handshake p50 {result['handshake_p50_ms']} ms, p99 {result['handshake_p99_ms']} ms"
     for point in result["points"]:
-        fanout = point["fanout_ms"] if point["fanout_ms"] is not None else f"reached {point['fanout_reached']}"
-        text += f"; at {point['sockets']}: fan-out {fanout} ms, {point['rss_per_socket_kib']} KiB/socket"
+        fanout = f"{point['fanout_ms']} ms" if point["fanout_ms"] is not None else "incomplete"
+        fanout += f" (reached {point['fanout_reached']})" if point["fanout_reached"] < point["sockets"] else ""
+        text += f"; at {point['sockets']}: fan-out {fanout}, {point['rss_per_socket_kib']} KiB/socket"
     if last:
         text += f" (server RSS {last['server_rss_mib']} MiB)"
     if result["first_failure"]:
         text += f"; stopped: {result['first_failure']}"
+    if result.get("server_exceptions"):
+        text += f"; the server logged: {result['server_exceptions'][0]}"
     return ("✓ " if result["completed"] else "✗ ") + text

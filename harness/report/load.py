@@ -15,6 +15,7 @@ from typing import Any
 from harness.errors import BadResults
 from harness.report.loadplan import headroom_lines, schedule_lines
 from harness.report.loadscale import scaling_section
+from harness.report.loadsockets import sockets_section
 from harness.report.plots import plot_run, plots_available
 from harness.report.rst import esc, heading, list_table
 from harness.results.files import read_json_files
@@ -209,8 +210,9 @@ def _load_text(options: dict[str, Any]) -> str:
 def load_section(load_dir: Path, output_dir: Path) -> str:
     """The RST of the load section ("" when there are no load figures); draws the plots."""
     summaries = load_summaries(load_dir) if load_dir.is_dir() else []
+    sockets = sockets_section(load_dir)
     if not summaries:
-        return ""
+        return "\n".join(heading("Load", "-") + sockets).rstrip() + "\n" if sockets else ""
     out = heading("Load", "-")
     out += [
         f"Generated from {len(summaries)} ``harness load`` figures files (``reports/load/*.json``). "
@@ -257,7 +259,7 @@ def load_section(load_dir: Path, output_dir: Path) -> str:
     can_plot = plots_available()
     if not can_plot:
         out += ["*Plots need matplotlib:* ``pip install -e '.[load]'``.", ""]
-    out += scaling_section(summaries, output_dir, can_plot)
+    out += scaling_section(summaries, output_dir, can_plot) + sockets
     for summary in summaries:
         images = plot_run(summary, output_dir / "load" / "plots") if can_plot else []
         out += _run_section(summary, images, output_dir)
