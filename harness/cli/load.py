@@ -30,7 +30,8 @@ from harness.errors import BadInput, LoadError
 from harness.fixtures import PASSWORD
 from harness.load.options import Capacity, LoadOptions
 from harness.load.population import DEFAULT_GROUP_SIZE
-from harness.load.runs import LoadEnv, load_env, load_env_server, served
+from harness.load.repeat import load_repeated, parse_repeat, spread_text
+from harness.load.runs import LoadEnv, load_env, served
 from harness.load.scale import counts_for, parse_counts
 from harness.load.settings import DEFAULT_MIX, ServeManifest, parse_mix
 from harness.load.sockets import DEFAULT_SOCKETS, SocketPlan, idle_capacity, parse_sockets, sockets_line
@@ -105,6 +106,9 @@ def _scale_options(load: argparse.ArgumentParser) -> None:
         const=str(DEFAULT_SOCKETS),
         default=None,
         help=f"idle-socket capacity instead of Locust: ramp to N logged-in idle sockets (default {DEFAULT_SOCKETS})",
+    )
+    scale.add_argument(
+        "--repeat", default="1", help="run each server N times: headline figures as median (min-max) (default 1)"
     )
     scale.add_argument("--sockets-time-limit", type=float, default=300.0, help="bound of the ramp, s (300)")
 
@@ -181,6 +185,12 @@ def _line(result: dict[str, Any]) -> str:
     cap = result.get("capacity")
     if cap:
         text += f"; capacity {cap['held_users']} users, {cap['held_deliveries_per_s']:g} deliveries/s"
+    repeats = result.get("repeats")
+    if repeats:
+        figures = repeats["spread"]
+        text += f"; over {repeats['runs']} runs, median (min–max): " + ", ".join(
+            f"{name} {spread_text(figures[name])}" for name in ("deliveries_per_s", "p50", "p99") if name in figures
+        )
     mark = "✓" if t["deliveries"] and not t["lost"] and not t["errors"] else "✗"
     return f"{mark} {text}"
 
@@ -192,6 +202,7 @@ def _command() -> str:
 def cmd_load(args: argparse.Namespace) -> int:
     options = _options(args)
     counts = parse_counts(args.processes)
+    repeat = parse_repeat(args.repeat)
     sockets = SocketPlan(parse_sockets(args.sockets), args.sockets_time_limit) if args.sockets else None
     plan = planned_modes(args)
     stop_on_sigterm()
@@ -208,7 +219,7 @@ def cmd_load(args: argparse.Namespace) -> int:
                         if len(counts_for(server, counts)) < len(counts):
                             print(dev_server_note(server, max(counts)), flush=True)
                         run_options = replace(options, processes=processes)
-                        result = load_env_server(env, server, run_options, Path(args.load_dir), command)
+                        result = load_repeated(env, server, run_options, Path(args.load_dir), command, repeat)
                         line = _line(result)
                         print(line, flush=True)
                         worst = max(worst, 2 if result["status"] != "ok" else (0 if line.startswith("✓") else 1))

@@ -14,7 +14,9 @@ folder, then renamed) and the figures in ``reports/load/<env>--<server>.json``
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import socket
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -111,6 +113,8 @@ def load_env_server(
         "status": "error",
         "reason": "",
         "processes": processes,
+        # Which machine the figures come from, and how busy it was when the run began.
+        "machine": {"host": socket.gethostname(), "cores": os.cpu_count(), "load_average": os.getloadavg()[0]},
     }
     if processes > 1:
         summary["placement"] = f"user i on process i mod {processes}, each process on its own port"

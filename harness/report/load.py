@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from harness.errors import BadResults
-from harness.report.loadplan import headroom_lines, schedule_lines
-from harness.report.loadscale import scaling_section
+from harness.report.loadplan import figures_with_spread, headroom_lines, schedule_lines
+from harness.report.loadscale import plot_knee, scaling_section
 from harness.report.loadsockets import sockets_section
 from harness.report.plots import plot_run, plots_available
 from harness.report.rst import esc, heading, list_table
@@ -75,6 +75,7 @@ def load_rows(summaries: list[dict[str, Any]]) -> list[LoadRow]:
         t = s["totals"]
         cap = s.get("capacity")
         capacity = f"{cap['held_users']} users, {cap['held_deliveries_per_s']:g}/s" if cap else ""
+        shown = figures_with_spread(s)
         rows.append(
             LoadRow(
                 s["key"],
@@ -82,13 +83,13 @@ def load_rows(summaries: list[dict[str, Any]]) -> list[LoadRow]:
                 server,
                 s["env"],
                 users,
-                f"{t['deliveries_per_s']:g}",
-                _ms(t["p50"]),
-                _ms(t["p95"]),
-                _ms(t["p99"]),
+                shown["deliveries_per_s"],
+                shown["p50"],
+                shown["p95"],
+                shown["p99"],
                 f"{t['loss_pct']:g} % ({t['lost']})",
                 str(t["errors"]),
-                capacity,
+                shown.get("capacity", capacity),
                 _generator(s),
             )
         )
@@ -262,5 +263,6 @@ def load_section(load_dir: Path, output_dir: Path) -> str:
     out += scaling_section(summaries, output_dir, can_plot) + sockets
     for summary in summaries:
         images = plot_run(summary, output_dir / "load" / "plots") if can_plot else []
+        images += plot_knee(summary, output_dir / "load" / "plots") if can_plot else []
         out += _run_section(summary, images, output_dir)
     return "\n".join(out).rstrip() + "\n"

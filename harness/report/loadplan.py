@@ -37,8 +37,40 @@ def schedule_lines(summary: dict[str, Any]) -> list[str]:
 
 
 def headroom_lines(summary: dict[str, Any]) -> list[str]:
+    out = []
+    machine = summary.get("machine")
+    if machine:
+        out += [
+            f"Machine: {esc(machine['host'])}, {machine['cores']} cores, load average {machine['load_average']:.2f} "
+            "when the run began (figures from a shared, busy machine are not capacity figures).",
+            "",
+        ]
+    repeats = summary.get("repeats")
+    if repeats:
+        out += [
+            f"Repeated {repeats['runs']} times ({repeats['ok']} gave figures): the table gives the median "
+            f"(min–max) of each headline figure; the details below are run {repeats['shown']}'s "
+            "(the median p99).",
+            "",
+        ]
     room = summary.get("headroom")
-    if not room:
-        return []
-    mark = "**⚠** " if room.get("ratio") is not None and room["ratio"] < 3 else ""
-    return [f"{mark}Generator: {esc(room['note'])}.", ""]
+    if room:
+        mark = "**⚠** " if room.get("ratio") is not None and room["ratio"] < 3 else ""
+        out += [f"{mark}Generator: {esc(room['note'])}.", ""]
+    return out
+
+
+def figures_with_spread(summary: dict[str, Any]) -> dict[str, str]:
+    """The table's headline figures: the run's own, or median (min–max) over ``--repeat`` runs."""
+    t = summary["totals"]
+    out = {"deliveries_per_s": f"{t['deliveries_per_s']:g}", **{p: _ms(t[p]) for p in ("p50", "p95", "p99")}}
+    spread = (summary.get("repeats") or {}).get("spread") or {}
+    for name, figures in spread.items():
+        if name in out:
+            out[name] = f"{figures['median']:g} ({figures['min']:g}–{figures['max']:g})"
+    if "held_users" in spread:
+        users, rate = spread["held_users"], spread.get("held_deliveries_per_s")
+        out["capacity"] = f"{users['median']:g} users ({users['min']:g}–{users['max']:g})"
+        if rate:
+            out["capacity"] += f", {rate['median']:g}/s"
+    return out

@@ -90,3 +90,33 @@ def scaling_section(summaries: list[dict[str, Any]], output_dir: Path, can_plot:
             image = plot_scaling(key, runs, output_dir / "load" / "plots")
             out += [f".. image:: {image.relative_to(output_dir).as_posix()}", "   :width: 560px", ""]
     return out
+
+
+def plot_knee(summary: dict[str, Any], out_dir: Path) -> list[Path]:
+    """A step-load run's knee: users against p50, p99 and loss, with the p99 limit drawn."""
+    cap = summary.get("capacity") or {}
+    steps = cap.get("steps") or []
+    if not steps:
+        return []
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    users = [s["users"] for s in steps]
+    figure, left = plt.subplots(figsize=(7, 3.8))
+    left.plot(users, [s["p50"] or 0 for s in steps], marker="o", label="p50 ms", color="tab:blue")
+    left.plot(users, [s["p99"] or 0 for s in steps], marker="o", label="p99 ms", color="tab:red")
+    left.axhline(cap["p99_limit_ms"], linestyle="--", color="tab:red", label=f"p99 limit {cap['p99_limit_ms']:g} ms")
+    left.set_xlabel("users (step load)")
+    left.set_ylabel("delivery latency ms")
+    right = left.twinx()
+    right.bar(users, [s["lost"] for s in steps], width=max(1, cap["step_users"] * 0.4), alpha=0.3, color="black")
+    right.set_ylabel("deliveries lost in the step")
+    left.legend(loc="upper left", fontsize="small")
+    left.set_title(f"{summary['env']} on {summary['server']}: knee (held {cap['held_users']} users)")
+    figure.tight_layout()
+    path = out_dir / f"{summary['key']}-knee.png"
+    _save_figure(figure, path)
+    plt.close(figure)
+    return [path]
