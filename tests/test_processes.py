@@ -1,5 +1,6 @@
 """--processes: placement of admin, john and mary, which cells cross processes,
-the finding per mode, dev servers single, and bad values as one line, exit 2."""
+the finding per mode, dev servers single; bad --processes, --rate, --repeat and
+--sockets values as one line, exit 2."""
 
 from __future__ import annotations
 
@@ -60,6 +61,11 @@ def test_dev_servers_stay_single() -> None:
         (["load", "py311-django42-channels4", "--rate", "0"], "--rate must be more than 0"),
         (["load", "py311-django42-channels4", "--rate", "nan"], "--rate must be more than 0"),
         (["load", "py311-django42-channels4", "--rate", "1e9"], "at most 1000"),
+        (["load", "py311-django42-channels4", "--processes", "1,1"], "names a count twice"),
+        (["load", "py311-django42-channels4", "--repeat", "0"], "--repeat must be a whole number from 1 to 10"),
+        (["load", "py311-django42-channels4", "--sockets", "0"], "--sockets must be a whole number from 1 to 100000"),
+        (["load", "py311-django42-channels4", "--sockets", "many"], "--sockets must be a whole number"),
+        (["load", "py311-django42-channels4", "--sockets", "100001"], "--sockets must be a whole number"),
     ],
 )
 def test_bad_values_are_one_line_and_exit_2(args: list[str], message: str, capsys: pytest.CaptureFixture) -> None:
