@@ -35,6 +35,7 @@ from harness.load.runs import LoadEnv, load_env, served
 from harness.load.scale import counts_for, parse_counts
 from harness.load.settings import DEFAULT_MIX, ServeManifest, parse_mix
 from harness.load.sockets import DEFAULT_SOCKETS, SocketPlan, idle_capacity, parse_sockets, sockets_line
+from harness.load.table import markdown_table
 from harness.paths import LOAD_FIGURES
 from harness.sut.procs import stop_all
 from harness.sut.spread import dev_server_note
@@ -110,6 +111,7 @@ def _scale_options(load: argparse.ArgumentParser) -> None:
     scale.add_argument(
         "--repeat", default="1", help="run each server N times: headline figures as median (min-max) (default 1)"
     )
+    scale.add_argument("--markdown", action="store_true", help="print the side-by-side table (README) at the end")
     scale.add_argument("--sockets-time-limit", type=float, default=300.0, help="bound of the ramp, s (300)")
 
 
@@ -208,6 +210,7 @@ def cmd_load(args: argparse.Namespace) -> int:
     stop_on_sigterm()
     worst = 0
     command = _command()
+    results: list[dict[str, Any]] = []
     try:
         for spec, servers in plan:
             try:
@@ -220,6 +223,7 @@ def cmd_load(args: argparse.Namespace) -> int:
                             print(dev_server_note(server, max(counts)), flush=True)
                         run_options = replace(options, processes=processes)
                         result = load_repeated(env, server, run_options, Path(args.load_dir), command, repeat)
+                        results.append(result)
                         line = _line(result)
                         print(line, flush=True)
                         worst = max(worst, 2 if result["status"] != "ok" else (0 if line.startswith("✓") else 1))
@@ -228,6 +232,8 @@ def cmd_load(args: argparse.Namespace) -> int:
                 worst = 2
     finally:
         stop_all()
+    if args.markdown and results:
+        print("\n" + markdown_table(results), flush=True)
     return worst
 
 
