@@ -121,6 +121,11 @@ class Ramp:
                 if self.failure:
                     break
                 points.append(await self._measure(server_pid, baseline, deadline))
+            held = [s for s in self.sockets if not s.closed]
+            if self.failure and held and not self.failure.startswith("broadcast"):
+                # Stopped early: memory and fan-out at what was held, over the sockets still open.
+                self.sockets = held
+                points.append(await self._measure(server_pid, baseline, time.monotonic()) | {"at_failure": True})
         finally:
             await close_all(self.sockets)
         return points
