@@ -131,6 +131,10 @@ def _options(parser: Any) -> None:
 
 @events.init.add_listener
 def _init(environment: Any, **_kwargs: Any) -> None:
+    # gevent's loop caches its clock from the hub's creation (at Locust's import):
+    # after a slow start (a busy machine) --run-time's timer, set from that stale
+    # clock, fired 1.5 s into a 20 s run.  Refresh it before Locust sets the timer.
+    gevent.get_hub().loop.update_now()
     runner = environment.runner
     if isinstance(runner, MasterRunner):
         runner.register_message(DRAINED_MESSAGE, lambda environment, msg, **_kw: _DRAINED.add(msg.node_id))

@@ -181,6 +181,8 @@ def _line(result: dict[str, Any]) -> str:
     schedule = result.get("schedule") or {}
     if schedule.get("fell_behind"):
         text += f"; {schedule['note']}: sent {schedule['achieved_pct']:g} % of offered"
+    if result.get("ended_early"):
+        text += f"; ENDED EARLY: {result['ended_early']}"
     room = result.get("headroom") or {}
     if room.get("ratio") is not None:
         text += f"; generator headroom {room['ratio']:g}×"

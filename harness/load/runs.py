@@ -127,6 +127,11 @@ def load_env_server(
             raise LoadError(f"Locust did not end within its bound: {outcome['log_tail'][-300:]}")
         entries = stats.read_entries(tmp / "locust.json")
         summary.update(stats.summarize(entries))
+        if not options.capacity and summary["duration_s"] < 0.5 * options.run_seconds:
+            summary["ended_early"] = (
+                f"deliveries over {summary['duration_s']:g} s of a {options.run_seconds:g} s run: "
+                "Locust or the server ended it early (see the Locust log)"
+            )
         summary["timeline"] = stats.timeline(entries, tmp / "locust_stats_history.csv")
         summary["headroom"] = headroom(summary["totals"]["deliveries_per_s"], options.workers, read_ceiling())
         capacity_file = tmp / "capacity.json"

@@ -53,6 +53,8 @@ def headroom_lines(summary: dict[str, Any]) -> list[str]:
             "(the median p99).",
             "",
         ]
+    if summary.get("ended_early"):
+        out += [f"**⚠ Ended early:** {esc(summary['ended_early'])}.", ""]
     room = summary.get("headroom")
     if room:
         mark = "**⚠** " if room.get("ratio") is not None and room["ratio"] < 3 else ""
