@@ -75,7 +75,7 @@ CHANNEL_LAYER_BACKENDS = {
     "redis": {"BACKEND": "channels_redis.core.RedisChannelLayer", "CONFIG": _REDIS_CONFIG},
     # channels_redis 3.3+ only.
     "pubsub": {"BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer", "CONFIG": _REDIS_CONFIG},
-    # One process only: `harness run ENV --processes 2` shows it failing every cell that crosses processes.
+    # One process only: every server mode the harness starts is one process.
     "inmemory": {"BACKEND": "channels.layers.InMemoryChannelLayer"},
 }
 CHAT_CHANNEL_LAYER = os.environ.get("CHAT_CHANNEL_LAYER", "redis")
