@@ -24,6 +24,8 @@ from harness.run.expectations import EXPECTATIONS, load_expectations
 from harness.run.verdict import EXIT_AS_EXPECTED, EXIT_UNEXPECTED
 from harness.sut.procs import stop_all
 
+SHOWN = 8  # unexpected lines printed per server; the results file has them all
+
 
 def add_parser(sub: Any) -> None:
     parser = sub.add_parser("conformance", help="run Autobahn|Testsuite against each server of the envs")
@@ -71,8 +73,11 @@ def cmd_conformance(args: argparse.Namespace) -> int:
             for summary in future.result():
                 summaries.append(summary)
                 print(_line(summary), flush=True)
-                for line in summary["unexpected"]:
+                for line in summary["unexpected"][:SHOWN]:
                     print(f"  unexpected: {line}", flush=True)
+                if len(summary["unexpected"]) > SHOWN:
+                    more = len(summary["unexpected"]) - SHOWN
+                    print(f"  ... and {more} more: {options.results_dir / summary['name']}.json", flush=True)
     finally:
         stop_all()  # on Ctrl-C: every server and wstest, whichever thread started it
         pool.shutdown(wait=False, cancel_futures=True)

@@ -27,22 +27,24 @@ _PATTERN = re.compile(r"\d+(\.(\d+|\*))*")
 
 
 def case_patterns(selection: str) -> list[str]:
-    """wstest's case patterns for ``selection``: "all", a chapter range "1-10", or
-    comma-separated cases and wildcards ("1.1.*,2.3"); ``BadInput`` otherwise."""
+    """wstest's case patterns for ``selection``: "all", or comma-separated chapter
+    ranges ("1-10", "1-7,10") and cases or wildcards ("1.1.*,2.3"); ``BadInput`` otherwise."""
     text = selection.strip()
     if text == "all":
         return ["*"]
-    found = _RANGE.fullmatch(text)
-    if found:
-        first, last = int(found[1]), int(found[2])
-        chapters = [c for c in CHAPTERS if first <= int(c) <= last]
-        if not chapters or first > last:
-            raise BadInput(f"--cases {selection}: no Autobahn chapter in that range (chapters {', '.join(CHAPTERS)})")
-        return [f"{chapter}.*" for chapter in chapters]
-    patterns = [part.strip() for part in text.split(",") if part.strip()]
-    bad = [p for p in patterns if not _PATTERN.fullmatch(p) or p.split(".")[0] not in CHAPTERS]
-    if not patterns or bad:
-        raise BadInput(f"--cases {selection}: expected 'all', a chapter range such as 1-10, or cases such as 1.1.*,2.3")
+    patterns: list[str] = []
+    for part in (p.strip() for p in text.split(",")):
+        found = _RANGE.fullmatch(part)
+        if found:
+            first, last = int(found[1]), int(found[2])
+            chapters = [c for c in CHAPTERS if first <= int(c) <= last]
+            if not chapters:
+                raise BadInput(f"--cases {selection}: no Autobahn chapter in {part} (chapters {', '.join(CHAPTERS)})")
+            patterns += [f"{chapter}.*" for chapter in chapters]
+        elif _PATTERN.fullmatch(part) and part.split(".")[0] in CHAPTERS:
+            patterns.append(part if "." in part else f"{part}.*")
+        else:
+            raise BadInput(f"--cases {selection}: expected all, chapter ranges (1-10, 1-7,10) or cases (1.1.*,2.3)")
     return patterns
 
 

@@ -68,14 +68,17 @@ def server_version(family: str, server: str, packages: Mapping[str, str]) -> str
 
 
 def run_name(family: str, server: str, facts: Mapping[str, object]) -> str:
-    """The report folder's name: server, version, Python, variant and the key's start
-    (two envs may differ only in a companion, e.g. ws4redis under one uWSGI), e.g.
+    """The report folder's name: server, version, Python, variant and the start of the
+    key without the cases (two envs may differ only in a companion, e.g. ws4redis under
+    one uWSGI), e.g.
     ``daphne-4.2.3-py3.11.7-3fa2c1`` or ``ws4redis-runserver-0.4.6-py2.7.18-wsaccel-08be4e``."""
     packages = facts["packages"]
     assert isinstance(packages, dict)
     label = f"ws4redis-{server}" if family == "ws4redis" and server == "runserver" else server
     version = server_version(family, server, packages)
-    parts = (label, version, f"py{facts['python']}", str(facts["variant"]), cache_key(facts)[:6])
+    # Not the cases: `--cases all` and the main job's selection replace each other's row.
+    same_server = {k: v for k, v in facts.items() if k != "cases"}
+    parts = (label, version, f"py{facts['python']}", str(facts["variant"]), cache_key(same_server)[:6])
     return "-".join(filter(None, parts))
 
 
