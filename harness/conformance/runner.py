@@ -17,7 +17,7 @@ from harness.conformance.cases import DEFAULT_CASES
 from harness.conformance.keys import cache_key, key_facts, run_name, server_packages, server_version
 from harness.conformance.summary import judge, load_cache, not_tested, store_cache, write_result
 from harness.conformance.tool import TOOL, TOOL_VERSION, ToolMissing, ensure_wstest
-from harness.conformance.wstest import TIMEOUT_ALL, TIMEOUT_CASES, WstestFailed, run_wstest
+from harness.conformance.wstest import WstestFailed, run_wstest, timeout_for
 from harness.errors import HarnessError, InstallError, RedisUnavailable, SetupError
 from harness.matrix.envs import EnvSpec
 from harness.matrix.releases import join_mode
@@ -143,7 +143,7 @@ def _run_one(
             return not_tested(item.base, f"not tested: the server did not start: {start.error}")
         url = server.base_url.replace("http://", "ws://", 1) + ECHO_PATHS[prepared.spec.stack.family]
         report_dir = options.reports_dir / item.base["name"]
-        timeout = TIMEOUT_ALL if options.cases == "all" else TIMEOUT_CASES
+        timeout = timeout_for(list(options.patterns))
         began = time.monotonic()
         try:
             run = run_wstest(wstest, url, list(options.patterns), report_dir, timeout)
