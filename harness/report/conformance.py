@@ -5,6 +5,7 @@ at-a-glance part."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from itertools import groupby
 from pathlib import Path
@@ -66,6 +67,12 @@ def glance_lines(summaries: Sequence[dict[str, Any]]) -> list[str]:
     return out + [""]
 
 
+def _description(text: str) -> str:
+    """Autobahn's description on one line: its HTML tags (<b>, <br>) dropped, cut at 160 characters."""
+    plain = " ".join(re.sub(r"<[^>]+>", " ", text).split())
+    return plain if len(plain) <= 160 else plain[:157] + "..."
+
+
 def _case_link(summary: dict[str, Any], failed: dict[str, Any]) -> str:
     target = f"{summary['report_dir']}/{failed['report']}"
     return f"`{failed['case']} <{target}>`__"
@@ -83,14 +90,16 @@ def _chapter_lines(summary: dict[str, Any]) -> list[str]:
             word = OUTCOME_WORD.get(failed["outcome"], failed["outcome"])
             cause = f"; cause: {esc(failed['cause'])}" if failed.get("cause") else ""
             out.append(
-                f"  - {_case_link(summary, failed)} {esc(failed['description'])} "
+                f"  - {_case_link(summary, failed)} {esc(_description(failed['description']))} "
                 f"— close {failed['behavior_close']}, code {close}; {word}{cause}"
             )
         rest = cases[DESCRIBED_PER_CHAPTER:]
         if rest:
             outcomes = sorted({OUTCOME_WORD.get(f["outcome"], f["outcome"]) for f in rest})
-            links = ", ".join(_case_link(summary, f) for f in rest)
-            out.append(f"  - and {len(rest)} more ({', '.join(outcomes)}): {links}")
+            out.append(f"  - and {len(rest)} more ({', '.join(outcomes)}):")
+            links = [_case_link(summary, f) for f in rest]
+            # Ten links a line: docutils refuses lines over 10,000 characters.
+            out += ["    " + ", ".join(links[i : i + 10]) for i in range(0, len(links), 10)]
         out.append("")
     return out
 
@@ -113,13 +122,14 @@ def conformance_section(summaries: Sequence[dict[str, Any]]) -> list[str]:
         'is "known" when ``expectations.toml`` names it with its upstream cause.',
         "",
     ]
-    header = ["Server", "Python", "Env", *BEHAVIORS, "Verdict", "Run"]
+    header = ["Server", "Python", "Env", "Cases", *BEHAVIORS, "Verdict", "Run"]
     rows = []
     for s in summaries:
         counts = [str(s["counts"][b]) if s["status"] == "tested" else "─" for b in BEHAVIORS]
         ran = "cached" if s.get("cached") else (f"{s['seconds']} s" if s.get("seconds") is not None else "─")
         index = f"`{esc(s['name'])} <{s['report_dir']}/index.html>`__" if s["status"] == "tested" else esc(s["name"])
-        rows.append([f"{esc(_server(s))}: {index}", s["python"], s["env"], *counts, _verdict(s), ran])
+        cases = esc(s["cases_selection"])
+        rows.append([f"{esc(_server(s))}: {index}", s["python"], s["env"], cases, *counts, _verdict(s), ran])
     out += list_table(header, rows)
     for s in summaries:
         if s["status"] != "tested" or not s["failed"]:
