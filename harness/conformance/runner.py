@@ -22,9 +22,9 @@ from harness.errors import HarnessError, InstallError, RedisUnavailable, SetupEr
 from harness.matrix.envs import EnvSpec
 from harness.matrix.releases import join_mode
 from harness.run.expectations import EnvFacts, Expectation
-from harness.sut.config import ChatOptions
+from harness.sut.config import ChatConfig, ChatOptions
 from harness.sut.interpreters import find_interpreter
-from harness.sut.prepare import Progress, prepare, work_dir_lock
+from harness.sut.prepare import PreparedSut, Progress, prepare, work_dir_lock
 from harness.sut.server import ChatServer
 from harness.sut.venv import SutEnv, build_sut_env
 
@@ -122,7 +122,7 @@ def _run_pending(
             config = dataclasses.replace(prepared.config, extra_environment=echo_env)
             log_dir = prepared.log_dir / "conformance"
             # The servers run side by side: most of a run is waiting on timeouts
-            # (a case whose echo never comes waits 60-100 s), not on the CPU.
+            # (a case whose echo never comes waits out its own 60-480 s), not on the CPU.
             pool = ThreadPoolExecutor(max_workers=len(pending), thread_name_prefix=f"conformance-{spec.name}")
             try:
                 futures = [pool.submit(_run_one, wstest, config, prepared, p, log_dir, options) for p in pending]
@@ -134,7 +134,7 @@ def _run_pending(
 
 
 def _run_one(
-    wstest: Path, config: Any, prepared: Any, item: Pending, log_dir: Path, options: ConformanceOptions
+    wstest: Path, config: ChatConfig, prepared: PreparedSut, item: Pending, log_dir: Path, options: ConformanceOptions
 ) -> dict[str, Any]:
     server = ChatServer(config, prepared.sut, item.mode, prepared.database_copy(f"conformance-{item.mode}"), log_dir)
     try:
