@@ -21,6 +21,8 @@ from harness.errors import BadInput
 from harness.report.conformance import conformance_section, glance_lines
 from harness.report.write import render_html
 from harness.run.expectations import EnvFacts, load_expectations
+from harness.run.runner import stale_expectations
+from harness.run.verdict import Observation
 from harness.sut.ports import free_port
 from harness.sut.procs import ManagedProcess
 from tests.conftest import BROKEN_SERVERS, processes
@@ -127,3 +129,13 @@ def test_report_section_renders_without_docutils_warnings(wstest: Path, tmp_path
     rst = "\n".join(glance_lines([summary]) + conformance_section([summary]))
     html = render_html(rst)  # raises on any docutils warning
     assert "1.1.1" in html and "conformance/echo/server_case_1_1_1.html" in html and "✗ 2 unexpected" in html
+
+
+def test_conformance_entries_are_not_stale_for_harness_run(tmp_path: Path) -> None:
+    entry = tmp_path / "expect.toml"
+    entry.write_text(
+        '[[expect]]\nid = "empty"\noutcome = "fail"\ncause = "drops empty messages"\nupstream = ["x"]\n'
+        '[expect.when]\nmode = ["daphne"]\nitems = ["conformance:1.1.1"]\n'
+    )
+    ran = {"daphne+redis": [Observation("cell:socket-broadcast-admin-all", True, "")]}
+    assert stale_expectations(EnvFacts("3.11", "4.2"), load_expectations(entry), ran) == []

@@ -15,10 +15,10 @@ from typing import Any
 from harness.conformance.cases import BEHAVIORS, CHAPTERS, chapter_of
 from harness.conformance.wstest import CaseResult
 from harness.results.files import write_atomic
-from harness.run.expectations import EnvFacts, Expectation
+from harness.run.expectations import CONFORMANCE_PREFIX, EnvFacts, Expectation
 from harness.run.verdict import Observation, judge_item
 
-ITEM_PREFIX = "conformance:"
+ITEM_PREFIX = CONFORMANCE_PREFIX
 SUMMARY = "summary.json"
 CACHE_CASES = "cases.json"
 REPORTS = "reports"
