@@ -12,9 +12,10 @@ from pathlib import Path
 import pytest
 import websocket
 
+from harness.conformance import tool
 from harness.conformance.cases import case_patterns
 from harness.conformance.keys import cache_key, key_facts, run_name
-from harness.conformance.summary import judge
+from harness.conformance.summary import judge, not_tested
 from harness.conformance.tool import ToolMissing, ensure_wstest
 from harness.conformance.wstest import run_wstest
 from harness.errors import BadInput
@@ -139,3 +140,11 @@ def test_conformance_entries_are_not_stale_for_harness_run(tmp_path: Path) -> No
     )
     ran = {"daphne+redis": [Observation("cell:socket-broadcast-admin-all", True, "")]}
     assert stale_expectations(EnvFacts("3.11", "4.2"), load_expectations(entry), ran) == []
+
+
+def test_no_python27_is_one_line_and_not_tested(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(tool, "find_interpreter", lambda version: None)
+    with pytest.raises(ToolMissing, match=r"^Autobahn\|Testsuite needs Python 2\.7 \(python2\.7 not found\)$"):
+        ensure_wstest(tmp_path)
+    summary = not_tested({"name": "x"}, "not tested: no tool")
+    assert summary["status"] == "not-tested" and summary["as_expected"] and summary["counts"]["OK"] == 0
