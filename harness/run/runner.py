@@ -250,7 +250,7 @@ def stale_expectations(
     """Entries that select this env and a mode that ran, yet name none of its items."""
     stale = []
     for entry in expectations:
-        if not entry.applies_to_env(facts):
+        if entry.conformance_only or not entry.applies_to_env(facts):
             continue
         judged = [
             items

@@ -69,6 +69,7 @@ class ServerGroup:
             ChatServer(config, sut, mode, db_path, log_dir, key_suffix, f"{mode}-p{i + 1}" if count > 1 else "")
             for i in range(count)
         ]
+        self.run_name = f"{mode}{key_suffix}"
         self.record = self.servers[0].record
         self.base_url = self.servers[0].base_url
         self.base_urls = [s.base_url for s in self.servers]
