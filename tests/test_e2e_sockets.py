@@ -64,7 +64,21 @@ def test_ctrl_c_during_the_ramp_leaves_no_process(work_root: Path, tmp_path: Pat
             harness.kill()
     assert code == 130, harness.stdout.read().decode() if harness.stdout else ""
     time.sleep(0.5)
-    assert not [pid for pid in children if psutil.pid_exists(pid) and psutil.Process(pid).status() != "zombie"]
+    assert not [pid for pid in children if _alive(pid)]
+
+
+def _alive(pid: int) -> bool:
+    try:
+        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except psutil.Error:
+        return False
+
+
+def _cmdline(process: psutil.Process) -> str:
+    try:
+        return " ".join(process.cmdline())
+    except psutil.Error:  # exited (or a zombie) meanwhile
+        return ""
 
 
 def _children(pid: int) -> list[psutil.Process]:
