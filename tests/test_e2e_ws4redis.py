@@ -77,10 +77,7 @@ def test_broken_server_fails_exactly_the_affected_cells(run_harness, settings: s
     assert (code, result["status"], result["as_expected"]) == (1, "fail", False), output
     # An unexpected failure is re-run once: both runs fail the same cells.
     assert [(s["name"], s["run"]) for s in result["servers"]] == [
-        ("runserver", 0),
-        ("runserver", 1),
-        ("uwsgi", 0),
-        ("uwsgi", 1),
+        ("runserver", 0), ("runserver", 1), ("uwsgi", 0), ("uwsgi", 1)
     ]
     assert len(result["deliveries"]) == 60
     assert _bad_cells(result) == BROKEN[settings]
