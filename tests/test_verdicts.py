@@ -184,3 +184,15 @@ def test_a_bad_expectations_file_is_one_clear_line(tmp_path: Path, text: str, me
 def test_the_committed_expectations_load() -> None:
     entries = load_expectations()
     assert entries and all(e.upstream and e.cause for e in entries)
+
+
+def test_the_in_memory_layer_is_known_to_fail_only_across_two_processes() -> None:
+    entries = load_expectations()
+    channels4 = {"channels": "4.3.2", "Django": "4.2.27"}
+    one, two = EnvFacts("3.11.7", "4.2.27", "", channels4), EnvFacts("3.11.7", "4.2.27", "", channels4, processes=2)
+    crossing, local = "cell:socket-user-admin-john", "cell:socket-user-admin-mary"  # admin, mary: process 1
+    matched = {e.id for e in entries if e.matches(two, "daphne+inmemory", crossing)}
+    assert matched == {"inmemory-layer-one-process"}
+    assert not any(e.matches(two, "daphne+inmemory", local) for e in entries)
+    assert not any(e.matches(one, "daphne+inmemory", crossing) for e in entries)
+    assert not any(e.matches(two, "daphne+redis", crossing) for e in entries)

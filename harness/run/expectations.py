@@ -3,10 +3,11 @@
 
 An entry selects by any installed package and its version range (the stack, a
 companion such as channels_redis or redis-py, the server itself), by Python and
-Django version, server mode (a whole mode, a server or a layer), variant, and
-by item: a check, a delivery cell, or a stage ("install", "migrate", "start",
-"scenarios").  It says what is expected ("fail" or "flaky"), why in one line,
-and where upstream says so.
+Django version, server mode (a whole mode, a server or a layer), variant, the
+number of server processes per mode (``--processes``), and by item: a check,
+a delivery cell, or a stage ("install", "migrate", "start", "scenarios").  It
+says what is expected ("fail" or "flaky"), why in one line, and where upstream
+says so.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from harness.paths import ROOT
 EXPECTATIONS = ROOT / "expectations.toml"
 EXPECTED_OUTCOMES = ("fail", "flaky")
 # What an entry's [when] table may select on besides installed packages.
-FACTS = ("python", "django", "mode", "variant", "items")
+FACTS = ("python", "django", "mode", "variant", "processes", "items")
 ABSENT = "absent"  # a package selector: the package is not installed
 # Items judged by `harness conformance`, not by `harness run` (Autobahn cases).
 CONFORMANCE_PREFIX = "conformance:"
@@ -46,6 +47,7 @@ class EnvFacts:
     django: str
     variant: str = ""
     packages: Mapping[str, str] = field(default_factory=dict)
+    processes: int = 1  # server processes per mode asked for (harness run --processes)
 
     def version_of(self, package: str) -> str | None:
         wanted = _normal(package)
@@ -63,10 +65,13 @@ class Expectation:
     packages: tuple[tuple[str, SpecifierSet | None], ...] = ()  # None: must be absent
     modes: tuple[str, ...] = ()  # empty: every mode
     variants: tuple[str, ...] | None = None  # None: any variant; ("",) the default only
+    processes: SpecifierSet | None = None  # None: any number of server processes
     items: tuple[str, ...] = ()  # fnmatch patterns; empty: every item of the mode
 
     def applies_to_env(self, env: EnvFacts) -> bool:
         if self.variants is not None and env.variant not in self.variants:
+            return False
+        if not _within(str(env.processes), self.processes):
             return False
         if not _within(env.python, self.python) or not _within(env.django, self.django):
             return False
@@ -151,6 +156,7 @@ def _entry(source: str, raw: object, index: int) -> Expectation:
         packages=tuple(packages),
         modes=_strings(source, ident, "mode", when.get("mode", [])),
         variants=_strings(source, ident, "variant", when["variant"]) if "variant" in when else None,
+        processes=_specifier(source, ident, "processes", when["processes"]) if "processes" in when else None,
         items=_strings(source, ident, "items", when.get("items", [])),
     )
 

@@ -102,7 +102,7 @@ def _facts(result: dict[str, Any]) -> EnvFacts:
     """What expectations select on; the stack is its release under test even when it did not install."""
     stack = result["stack"]
     packages = {stack["name"]: stack["version"], **stack["packages"]}
-    return EnvFacts(result["python"], result["django"], result.get("variant", ""), packages)
+    return EnvFacts(result["python"], result["django"], result.get("variant", ""), packages, result.get("processes", 1))
 
 
 def _judge_setup(result: dict[str, Any], options: RunOptions, setup: list[Observation]) -> None:
