@@ -22,6 +22,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--chat-url", help="base URL of a running chat server, e.g. http://127.0.0.1:8000")
     group.addoption("--chat-stack", default="ws4redis", help="stack family: ws4redis or channels")
     group.addoption("--chat-server", default="server", help="server mode name, recorded with each result")
+    group.addoption("--chat-server-log", default="", help="the server log (for provoked errors)")
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:

@@ -134,16 +134,24 @@ class ChatSession:
 
     _ids = itertools.count(1)
 
-    def __init__(self, base_url: str, server: str, protocol: Protocol, session_tag: str) -> None:
+    def __init__(
+        self,
+        base_url: str,
+        server: str,
+        protocol: Protocol,
+        session_tag: str,
+        logged_in: dict[str, ChatClient] | None = None,  # clients already logged in, to connect
+    ) -> None:
         self.server = server
         self.protocol = protocol
         self.session_tag = session_tag
-        self.clients: dict[str, ChatClient] = {}
+        self.clients: dict[str, ChatClient] = dict(logged_in or {})
         try:
             for user in USERS:
-                client = ChatClient(base_url, user, ignore=protocol.heartbeats)
-                self.clients[user] = client
-                client.login()
+                client = self.clients.get(user)
+                if client is None:
+                    client = self.clients[user] = ChatClient(base_url, user, ignore=protocol.heartbeats)
+                    client.login()
                 client.connect(protocol.socket_path())
         except BaseException:
             self.close()

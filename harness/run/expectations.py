@@ -4,8 +4,9 @@
 An entry selects by any installed package and its version range (the stack, a
 companion such as channels_redis or redis-py, the server itself), by Python and
 Django version, server mode (a whole mode, a server or a layer), variant, and
-by item: a check, a delivery cell, or a stage ("install", "migrate", "start",
-"scenarios").  It says what is expected ("fail" or "flaky"), why in one line,
+by item: a check, a delivery cell, a stage ("install", "migrate", "start",
+"scenarios"), or an exception the server logged (``exception``, fnmatch on its
+type).  It says what is expected ("fail" or "flaky"), why in one line,
 and where upstream says so.
 """
 
@@ -28,8 +29,10 @@ from harness.paths import ROOT
 EXPECTATIONS = ROOT / "expectations.toml"
 EXPECTED_OUTCOMES = ("fail", "flaky")
 # What an entry's [when] table may select on besides installed packages.
-FACTS = ("python", "django", "mode", "variant", "items")
+FACTS = ("python", "django", "mode", "variant", "items", "exception")
 ABSENT = "absent"  # a package selector: the package is not installed
+# A server-log item: "log:" and the type of an exception the server logged, unprovoked.
+LOG_ITEM = "log:"
 
 
 def _normal(name: str) -> str:
@@ -62,6 +65,9 @@ class Expectation:
     modes: tuple[str, ...] = ()  # empty: every mode
     variants: tuple[str, ...] | None = None  # None: any variant; ("",) the default only
     items: tuple[str, ...] = ()  # fnmatch patterns; empty: every item of the mode
+    # fnmatch patterns of logged exception types ("redis.exceptions.TimeoutError"): the
+    # entry then names those server-log items (and the ``items`` too, when given)
+    exceptions: tuple[str, ...] = ()
 
     def applies_to_env(self, env: EnvFacts) -> bool:
         if self.variants is not None and env.variant not in self.variants:
@@ -81,6 +87,12 @@ class Expectation:
         return not self.modes or any(matches_mode(mode, name) for name in self.modes)
 
     def names_item(self, item: str) -> bool:
+        if self.exceptions:
+            logged = item[len(LOG_ITEM) :] if item.startswith(LOG_ITEM) else None
+            if logged is not None and any(fnmatch.fnmatchcase(logged, pattern) for pattern in self.exceptions):
+                return True
+            if not self.items:
+                return False
         return not self.items or any(fnmatch.fnmatchcase(item, pattern) for pattern in self.items)
 
     def matches(self, env: EnvFacts, mode: str, item: str) -> bool:
@@ -145,6 +157,7 @@ def _entry(source: str, raw: object, index: int) -> Expectation:
         modes=_strings(source, ident, "mode", when.get("mode", [])),
         variants=_strings(source, ident, "variant", when["variant"]) if "variant" in when else None,
         items=_strings(source, ident, "items", when.get("items", [])),
+        exceptions=_strings(source, ident, "exception", when.get("exception", [])),
     )
 
 

@@ -21,6 +21,7 @@ import pytest
 
 from harness.paths import SCENARIOS
 from harness.run.delivery import CellSpec
+from harness.run.idle import IDLE_CHECK, IDLE_SECONDS, IdleSockets
 from harness.run.plugin import Collector
 from harness.run.verdict import Observation
 from harness.sut.prepare import PreparedSut
@@ -42,9 +43,9 @@ class ModeRun:
 RunAgain = Callable[[str, int, list[Observation]], bool]
 
 
-def run_scenarios(base_url: str, family: str, server: str, log_dir: Path) -> Collector:
+def run_scenarios(base_url: str, family: str, server: str, log_dir: Path, server_log: Path | None = None) -> Collector:
     """Run the pytest scenarios in-process against a live server."""
-    collector = Collector()
+    collector = Collector(server_log=server_log)
     args = [
         str(SCENARIOS),
         "-q",
@@ -68,6 +69,8 @@ def run_scenarios(base_url: str, family: str, server: str, log_dir: Path) -> Col
         server,
         f"--junitxml={log_dir / f'scenarios-{server}.xml'}",
     ]
+    if server_log is not None:
+        args += ["--chat-server-log", str(server_log)]
     if pytest.main(args, plugins=[collector]) == pytest.ExitCode.INTERRUPTED:
         raise KeyboardInterrupt("scenarios interrupted")  # pytest swallows Ctrl-C; pass it on
     return collector
@@ -92,6 +95,20 @@ def observe(record: ServerStart, collector: Collector, cells: Sequence[CellSpec]
     return observations
 
 
+@dataclass
+class _Driven:
+    """A mode whose scenarios ran; its server stays up until its idle sockets are judged."""
+
+    server: ChatServer
+    attempt: int
+    collector: Collector
+    idle: IdleSockets | None
+
+    @property
+    def ready_at(self) -> float:
+        return self.idle.ripe_at if self.idle is not None else 0.0
+
+
 def drive_modes(
     prepared: PreparedSut,
     modes: Sequence[str],
@@ -99,11 +116,17 @@ def drive_modes(
     run_again: RunAgain,
     timings: dict[str, float],
     servers_ahead: int = 2,
+    idle_seconds: float = IDLE_SECONDS,
 ) -> list[ModeRun]:
-    """Each mode in turn (and again while ``run_again`` says so), the next ones already starting."""
+    """Each mode in turn (and again while ``run_again`` says so), the next ones already starting.
+
+    A mode's idle sockets open beside its scenarios; the mode is judged (and its
+    server stopped) once they have been quiet ``idle_seconds``, while later modes run.
+    """
     config, family = prepared.config, prepared.spec.stack.family
     waiting: deque[tuple[str, int]] = deque((mode, 0) for mode in modes)
     live: deque[tuple[ChatServer, int]] = deque()
+    driven: list[_Driven] = []
     serial = itertools.count()
 
     def start_ahead() -> None:
@@ -111,34 +134,87 @@ def drive_modes(
             mode, attempt = waiting.popleft()
             index = next(serial)
             db = prepared.database_copy(f"chat-{index}-{mode}")
-            server = ChatServer(config, prepared.sut, mode, db, prepared.log_dir, key_suffix=f"-m{index}")
+            server = ChatServer(
+                config,
+                prepared.sut,
+                mode,
+                db,
+                prepared.scratch_dir,
+                key_suffix=f"-m{index}",
+                attempt=attempt,
+                keep_dir=prepared.log_dir,
+            )
             live.append((server, attempt))
 
     runs: list[ModeRun] = []
+
+    def finish(done: _Driven, stopper: ThreadPoolExecutor) -> None:
+        server, collector = done.server, done.collector
+        if done.idle is not None:
+            began = time.monotonic()
+            collector.checks.append(done.idle.deliver())
+            done.idle.close()
+            timings["idle" + _suffix(server.record.name, done.attempt)] = round(time.monotonic() - began, 2)
+        observations = observe(server.record, collector, cells)
+        server.provoked = list(collector.provoked)
+        runs.append(ModeRun(server.record.name, done.attempt, stopper.submit(server.stop), collector, observations))
+        if run_again(server.record.name, done.attempt, observations):
+            waiting.appendleft((server.record.name, done.attempt + 1))
+
     # Stopping waits for the server to exit (uvicorn waits for its tasks):
     # done in the background, while the next mode is driven.
     with ThreadPoolExecutor(max_workers=2, thread_name_prefix="stop") as stopper:
         try:
             start_ahead()
-            while live:
-                server, attempt = live[0]
-                mode = server.record.name
-                suffix = f"_{mode}" if attempt == 0 else f"_{mode}#{attempt + 1}"
-                began = time.monotonic()
-                record = server.await_ready()
-                timings["start" + suffix] = round(time.monotonic() - began, 2)  # the wait, not the start-up
-                collector = Collector()
-                if record.started:
-                    began = time.monotonic()
-                    collector = run_scenarios(server.base_url, family, mode, prepared.log_dir)
-                    timings["scenarios" + suffix] = round(time.monotonic() - began, 2)
-                observations = observe(record, collector, cells)
-                live.popleft()
-                runs.append(ModeRun(mode, attempt, stopper.submit(server.stop), collector, observations))
-                if run_again(mode, attempt, observations):
-                    waiting.appendleft((mode, attempt + 1))
+            while live or driven:
+                if live:
+                    driven.append(_drive(live[0][0], live[0][1], family, prepared, timings, idle_seconds))
+                    live.popleft()
+                elif driven:  # nothing left to drive: wait for the first idle sockets to ripen
+                    time.sleep(max(0.0, min(d.ready_at for d in driven) - time.monotonic()))
+                for done in [d for d in driven if d.ready_at <= time.monotonic()]:
+                    driven.remove(done)
+                    finish(done, stopper)
                 start_ahead()
         finally:
+            for done in driven:
+                if done.idle is not None:
+                    done.idle.close()
+                done.server.stop()
             for server, _ in live:
                 server.stop()
     return runs
+
+
+def _suffix(mode: str, attempt: int) -> str:
+    return f"_{mode}" if attempt == 0 else f"_{mode}#{attempt + 1}"
+
+
+def _drive(
+    server: ChatServer,
+    attempt: int,
+    family: str,
+    prepared: PreparedSut,
+    timings: dict[str, float],
+    idle_seconds: float,
+) -> _Driven:
+    """Wait for the server, then run the scenarios with the idle sockets opening beside them."""
+    mode = server.record.name
+    suffix = _suffix(mode, attempt)
+    began = time.monotonic()
+    record = server.await_ready()
+    timings["start" + suffix] = round(time.monotonic() - began, 2)  # the wait, not the start-up
+    if not record.started:
+        return _Driven(server, attempt, Collector(), None)
+    idle = None
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="idle") as opener:
+        opening = None
+        if idle_seconds > 0:
+            sockets = IdleSockets(IDLE_CHECK, mode, idle_seconds, prepared.config.stack, server.log_path)
+            opening = opener.submit(sockets.open, server.base_url, sockets.log_in(server.base_url))
+        began = time.monotonic()
+        collector = run_scenarios(server.base_url, family, mode, prepared.log_dir, server.log_path)
+        timings["scenarios" + suffix] = round(time.monotonic() - began, 2)
+        if opening is not None:
+            idle = opening.result()
+    return _Driven(server, attempt, collector, idle)

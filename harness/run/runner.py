@@ -18,7 +18,8 @@ from harness.matrix.envs import EnvSpec
 from harness.results.files import save
 from harness.results.schema import ModeVerdict, new_result, timestamp
 from harness.run.delivery import cell_item, delivery_cells
-from harness.run.expectations import EnvFacts, Expectation
+from harness.run.expectations import LOG_ITEM, EnvFacts, Expectation
+from harness.run.idle import IDLE_SECONDS
 from harness.run.modes import ModeRun, drive_modes
 from harness.run.verdict import Observation, judge_mode, needs_rerun, unexpected_lines, worst
 from harness.sut.config import ChatOptions
@@ -36,6 +37,7 @@ class RunOptions:
     expectations: tuple[Expectation, ...] = ()
     repeat: int = 1  # runs of every mode
     reruns: int = 1  # extra runs of a mode with an unexpected failure
+    idle_seconds: float = IDLE_SECONDS  # quiet time of the idle check (0: off)
 
 
 def run_env(spec: EnvSpec, options: RunOptions) -> dict[str, Any]:
@@ -121,7 +123,7 @@ def _run_modes(prepared: PreparedSut, options: RunOptions, result: dict[str, Any
         return attempt < options.reruns and needs_rerun(observations, facts, mode, options.expectations)
 
     modes = prepared.spec.select_modes(options.servers)
-    runs = drive_modes(prepared, modes, cells, run_again, timings, options.servers_ahead)
+    runs = drive_modes(prepared, modes, cells, run_again, timings, options.servers_ahead, options.idle_seconds)
     verdicts = []
     setup = [Observation("install", True, ""), Observation("migrate", True, "")]
     observed: dict[str, list[Observation]] = {"": setup}
@@ -141,7 +143,7 @@ def _run_modes(prepared: PreparedSut, options: RunOptions, result: dict[str, Any
             )
         )
         observed[mode] = [o for run in mode_runs for o in run.observations]
-    for phase in ("start", "scenarios"):
+    for phase in ("start", "scenarios", "idle"):
         timings[phase] = round(sum(v for k, v in timings.items() if k.startswith(phase + "_")), 2)
     setup_verdict = judge_mode("", [setup], facts, options.expectations, "")
     _store_verdicts(result, options, setup_verdict, verdicts, observed)
@@ -149,11 +151,12 @@ def _run_modes(prepared: PreparedSut, options: RunOptions, result: dict[str, Any
 
 def _record_run(result: dict[str, Any], run: ModeRun) -> dict[str, Any]:
     """Add one run's server entry, cells and checks to the results; returns the server entry."""
-    entry = run.stopped.result().as_dict()
+    entry: dict[str, Any] = run.stopped.result().as_dict()
     entry["run"] = run.attempt
     entry["scenario_errors"] = run.collector.errors
     cells = [cell.as_dict() | {"run": run.attempt} for cell in run.collector.deliveries]
     checks = [check | {"run": run.attempt} for check in run.collector.checks]
+    run.observations.extend(log_observations(entry["log_findings"]))
     entry["reason"] = mode_reason(entry, cells, checks, run.observations)
     result["servers"].append(entry)
     result["deliveries"] += cells
@@ -186,7 +189,20 @@ def mode_reason(
     if reasons and server["exceptions"]:
         reasons[0] += f" (server logged {server['exceptions'][0]})"
     reasons += [f"{name}: check {c['name']} failed: {c['detail']}" for c in checks if not c["ok"]]
+    logged = [f for f in server.get("log_findings", []) if f["phase"] == "run"]
+    if logged:
+        reasons.append(f"{name}: server logged {_logged(logged[0])}")
     return "; ".join(reasons)
+
+
+def _logged(finding: dict[str, Any]) -> str:
+    where = f" at {finding['where']}" if finding["where"] else ""
+    return f"{finding['count']}× {finding['last_line']}{where}"
+
+
+def log_observations(findings: Sequence[dict[str, Any]]) -> list[Observation]:
+    """One failed item per exception the server logged during the run, unprovoked (DECISIONS 4)."""
+    return [Observation(LOG_ITEM + f["exception"], False, _logged(f)) for f in findings if f["phase"] == "run"]
 
 
 def _store_verdicts(
