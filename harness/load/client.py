@@ -62,3 +62,4 @@ class LoadChatClient(ChatClient):
     def close(self) -> None:
         self.closing = True
         super().close()
+

@@ -172,3 +172,4 @@ class RoomScenario:
             with contextlib.suppress(ClientError):
                 self.rooms.leave(self.session.clients[user], room)
         self.session.barrier()
+
