@@ -22,7 +22,7 @@ from harness.sut.config import ChatConfig
 from harness.sut.logs import django_warnings, last_error_line, logged_exceptions
 from harness.sut.ports import free_port
 from harness.sut.procs import ManagedProcess
-from harness.sut.serverlog import log_findings, log_size
+from harness.sut.serverlog import log_findings, log_size, settle_log
 from harness.sut.venv import SutEnv
 
 STARTUP_TIMEOUT = 60.0
@@ -139,6 +139,8 @@ class ChatServer:
     def stop(self) -> ServerStart:
         """Stop the server (INT, TERM, KILL) and keep what its log shows."""
         self._stopping.set()
+        # What the harness's last closes made the server log belongs to the run: let it settle.
+        settle_log(self.log_path)
         self.record.stop_offset = log_size(self.log_path)
         self.process.stop()
         self._watch.join(10)

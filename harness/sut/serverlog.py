@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import re
+import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -32,6 +33,9 @@ FRAME = re.compile(r'^\s+File "(?P<file>[^"]+)", line (?P<line>\d+), in (?P<func
 HEADER_REACH = 2  # lines between an ERROR line and the traceback it introduces
 
 PHASES = ("run", "shutdown", "provoked")
+# Before the harness asks a server to stop, its log must have been quiet this long
+# (at most SETTLE_LIMIT): a close the harness just made is logged a moment later.
+SETTLE_QUIET, SETTLE_LIMIT = 0.3, 1.5
 
 
 @dataclass(frozen=True)
@@ -148,6 +152,19 @@ def log_size(path: Path) -> int:
         return os.path.getsize(path)
     except OSError:
         return 0
+
+
+def settle_log(path: Path, quiet: float = SETTLE_QUIET, limit: float = SETTLE_LIMIT) -> None:
+    """Wait until nothing was written to the log for ``quiet`` seconds (at most ``limit``)."""
+    deadline = time.monotonic() + limit
+    size, since = log_size(path), time.monotonic()
+    while time.monotonic() < deadline:
+        time.sleep(0.05)
+        now = log_size(path)
+        if now != size:
+            size, since = now, time.monotonic()
+        elif time.monotonic() - since >= quiet:
+            return
 
 
 def first_exception_after(path: Path, offset: int) -> str:
