@@ -46,6 +46,13 @@ def add_parser(sub: Any) -> None:
         metavar="SECONDS",
         help=f"quiet time of each mode's idle sockets before their delivery check (default {IDLE_SECONDS:g}; 0: off)",
     )
+    run.add_argument("--deep", action="store_true", help="the heavy checks too (as the env suffix -deep)")
+    run.add_argument(
+        "--every-mode",
+        action="store_true",
+        help="checks that do not depend on the layer in every server × layer mode, not once per server "
+        "(as the env suffix -browser)",
+    )
     add_chat_options(run)
     run.set_defaults(func=cmd_run)
 
@@ -65,6 +72,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         repeat=args.repeat,
         reruns=args.reruns,
         idle_seconds=args.idle,
+        deep=args.deep,
+        every_mode=args.every_mode,
     )
     stop_on_sigterm()
     results = []

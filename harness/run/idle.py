@@ -92,14 +92,15 @@ class IdleSockets:
         """The check's entry for the results: quiet time, then the three messages."""
         quiet = round(time.monotonic() - self.quiet_since, 1)
         ok, detail = self._judge(quiet)
-        return {
-            "name": self.name,
-            "server": self.server,
-            "ok": ok,
-            "detail": detail,
-            "family": FAMILY,
-            "value": f"{quiet:.1f} s quiet",
-        }
+        closes = self._close_times()
+        value = f"closed after {min(closes):.1f} s" if closes else f"{quiet:.1f} s quiet"
+        return {"name": self.name, "server": self.server, "ok": ok, "detail": detail, "family": FAMILY, "value": value}
+
+    def _close_times(self) -> list[float]:
+        if self.session is None:
+            return []
+        inboxes = [client.inbox for client in self.session.clients.values()]
+        return [inbox.closed_at - self.quiet_since for inbox in inboxes if inbox.closed_at is not None]
 
     def _judge(self, quiet: float) -> tuple[bool, str]:
         session = self.session

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 
+from harness.matrix.releases import split_mode
 from harness.paths import SCENARIOS
 from harness.run.delivery import CellSpec
 from harness.run.idle import IDLE_CHECK, IDLE_SECONDS, IdleSockets
@@ -43,7 +44,33 @@ class ModeRun:
 RunAgain = Callable[[str, int, list[Observation]], bool]
 
 
-def run_scenarios(base_url: str, family: str, server: str, log_dir: Path, server_log: Path | None = None) -> Collector:
+@dataclass(frozen=True)
+class ScenarioOptions:
+    """What one run of the scenarios is told besides the server: which optional checks run."""
+
+    deep: bool = False  # run tests marked ``deep``
+    first_of_server: bool = True  # run tests marked ``per_server`` (layer-independent checks)
+
+    def args(self) -> list[str]:
+        return ["--chat-deep"] * self.deep + ["--chat-first-of-server"] * self.first_of_server
+
+
+def first_modes_of_servers(modes: Sequence[str]) -> set[str]:
+    """The first mode of each server: where checks that do not depend on the layer run."""
+    firsts: dict[str, str] = {}
+    for mode in modes:
+        firsts.setdefault(split_mode(mode)[0], mode)
+    return set(firsts.values())
+
+
+def run_scenarios(
+    base_url: str,
+    family: str,
+    server: str,
+    junit_xml: Path,
+    options: ScenarioOptions = ScenarioOptions(),
+    server_log: Path | None = None,
+) -> Collector:
     """Run the pytest scenarios in-process against a live server."""
     collector = Collector(server_log=server_log)
     args = [
@@ -67,7 +94,8 @@ def run_scenarios(base_url: str, family: str, server: str, log_dir: Path, server
         family,
         "--chat-server",
         server,
-        f"--junitxml={log_dir / f'scenarios-{server}.xml'}",
+        f"--junitxml={junit_xml}",
+        *options.args(),
     ]
     if server_log is not None:
         args += ["--chat-server-log", str(server_log)]
@@ -115,15 +143,21 @@ def drive_modes(
     cells: Sequence[CellSpec],
     run_again: RunAgain,
     timings: dict[str, float],
+    deep: bool = False,
+    every_mode: bool = False,
     servers_ahead: int = 2,
     idle_seconds: float = IDLE_SECONDS,
 ) -> list[ModeRun]:
     """Each mode in turn (and again while ``run_again`` says so), the next ones already starting.
 
+    ``deep`` adds the heavy checks; per-server checks run in the first mode of each
+    server, or in every mode with ``every_mode``.
+
     A mode's idle sockets open beside its scenarios; the mode is judged (and its
     server stopped) once they have been quiet ``idle_seconds``, while later modes run.
     """
     config, family = prepared.config, prepared.spec.stack.family
+    firsts = first_modes_of_servers(modes)
     waiting: deque[tuple[str, int]] = deque((mode, 0) for mode in modes)
     live: deque[tuple[ChatServer, int]] = deque()
     driven: list[_Driven] = []
@@ -134,19 +168,16 @@ def drive_modes(
             mode, attempt = waiting.popleft()
             index = next(serial)
             db = prepared.database_copy(f"chat-{index}-{mode}")
+            run_tag = "".join(f"-{part}" for part in (prepared.spec.suite, f"m{index}") if part)  # "-m3", "-deep-m3"
             server = ChatServer(
-                config,
-                prepared.sut,
-                mode,
-                db,
-                prepared.scratch_dir,
-                key_suffix=f"-m{index}",
-                attempt=attempt,
-                keep_dir=prepared.log_dir,
+                config, prepared.sut, mode, db, prepared.scratch_dir, key_suffix=run_tag, keep_dir=prepared.log_dir
             )
             live.append((server, attempt))
 
     runs: list[ModeRun] = []
+
+    def options_for(server: ChatServer) -> ScenarioOptions:
+        return ScenarioOptions(deep, every_mode or server.record.name in firsts)
 
     def finish(done: _Driven, stopper: ThreadPoolExecutor) -> None:
         server, collector = done.server, done.collector
@@ -168,7 +199,9 @@ def drive_modes(
             start_ahead()
             while live or driven:
                 if live:
-                    driven.append(_drive(live[0][0], live[0][1], family, prepared, timings, idle_seconds))
+                    server, attempt = live[0]
+                    options = options_for(server)
+                    driven.append(_drive(server, attempt, family, prepared, timings, idle_seconds, options))
                     live.popleft()
                 elif driven:  # nothing left to drive: wait for the first idle sockets to ripen
                     time.sleep(max(0.0, min(d.ready_at for d in driven) - time.monotonic()))
@@ -197,6 +230,7 @@ def _drive(
     prepared: PreparedSut,
     timings: dict[str, float],
     idle_seconds: float,
+    options: ScenarioOptions,
 ) -> _Driven:
     """Wait for the server, then run the scenarios with the idle sockets opening beside them."""
     mode = server.record.name
@@ -213,7 +247,8 @@ def _drive(
             sockets = IdleSockets(IDLE_CHECK, mode, idle_seconds, prepared.config.stack, server.log_path)
             opening = opener.submit(sockets.open, server.base_url, sockets.log_in(server.base_url))
         began = time.monotonic()
-        collector = run_scenarios(server.base_url, family, mode, prepared.log_dir, server.log_path)
+        junit_xml = prepared.log_dir / f"scenarios-{server.run_name}.xml"
+        collector = run_scenarios(server.base_url, family, mode, junit_xml, options, server.log_path)
         timings["scenarios" + suffix] = round(time.monotonic() - began, 2)
         if opening is not None:
             idle = opening.result()

@@ -93,7 +93,6 @@ class ChatServer:
         db_path: Path,
         log_dir: Path,
         key_suffix: str = "",
-        attempt: int = 0,
         keep_dir: Path | None = None,
     ) -> None:
         port = free_port()
@@ -103,10 +102,12 @@ class ChatServer:
         self.record = ServerStart(mode)
         self._stopping = threading.Event()
         began = time.monotonic()
-        # A re-run's own log: the first run's is still read while it stops.
-        name = f"server-{mode}.log" if not attempt else f"server-{mode}#{attempt + 1}.log"
-        # Two runs of one env may run at once (they share its logs folder): a server
-        # logs into its run's own folder (log_dir), copied to keep_dir once stopped.
+        # One log per server run: a re-run, or a suite run of the same env, must
+        # not write into a log that a stopping server still writes to.  Two runs of
+        # one env at once share its logs folder: a server logs into its run's own
+        # folder (log_dir), copied to keep_dir once stopped.
+        self.run_name = f"{mode}{key_suffix}"
+        name = f"server-{self.run_name}.log"
         self.log_path = log_dir / name
         self._kept = keep_dir / name if keep_dir is not None else None
         self.record.log_path = str(self._kept or self.log_path)
