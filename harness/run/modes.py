@@ -22,8 +22,9 @@ import pytest
 from harness.matrix.releases import split_mode
 from harness.paths import SCENARIOS
 from harness.run.delivery import CellSpec
-from harness.run.idle import IDLE_CHECK, IDLE_SECONDS, IdleSockets
+from harness.run.idle import IDLE_SECONDS
 from harness.run.plugin import Collector
+from harness.run.sessions import NO_RERUN, HeldMode, Watch, idle_sockets, open_deep_checks
 from harness.run.verdict import Observation
 from harness.sut.prepare import PreparedSut
 from harness.sut.server import ChatServer, ServerStart
@@ -123,20 +124,6 @@ def observe(record: ServerStart, collector: Collector, cells: Sequence[CellSpec]
     return observations
 
 
-@dataclass
-class _Driven:
-    """A mode whose scenarios ran; its server stays up until its idle sockets are judged."""
-
-    server: ChatServer
-    attempt: int
-    collector: Collector
-    idle: IdleSockets | None
-
-    @property
-    def ready_at(self) -> float:
-        return self.idle.ripe_at if self.idle is not None else 0.0
-
-
 def drive_modes(
     prepared: PreparedSut,
     modes: Sequence[str],
@@ -160,7 +147,7 @@ def drive_modes(
     firsts = first_modes_of_servers(modes)
     waiting: deque[tuple[str, int]] = deque((mode, 0) for mode in modes)
     live: deque[tuple[ChatServer, int]] = deque()
-    driven: list[_Driven] = []
+    driven: list[HeldMode] = []
     serial = itertools.count()
 
     def start_ahead() -> None:
@@ -179,17 +166,16 @@ def drive_modes(
     def options_for(server: ChatServer) -> ScenarioOptions:
         return ScenarioOptions(deep, every_mode or server.record.name in firsts)
 
-    def finish(done: _Driven, stopper: ThreadPoolExecutor) -> None:
+    def finish(done: HeldMode, stopper: ThreadPoolExecutor) -> None:
         server, collector = done.server, done.collector
-        if done.idle is not None:
-            began = time.monotonic()
-            collector.checks.append(done.idle.deliver())
-            done.idle.close()
-            timings["idle" + _suffix(server.record.name, done.attempt)] = round(time.monotonic() - began, 2)
+        began = time.monotonic()
+        done.judge()
+        timings["idle" + _suffix(server.record.name, done.attempt)] = round(time.monotonic() - began, 2)
         observations = observe(server.record, collector, cells)
         server.provoked = list(collector.provoked)
         runs.append(ModeRun(server.record.name, done.attempt, stopper.submit(server.stop), collector, observations))
-        if run_again(server.record.name, done.attempt, observations):
+        rerun_on = [o for o in observations if o.item not in NO_RERUN]
+        if run_again(server.record.name, done.attempt, rerun_on):
             waiting.appendleft((server.record.name, done.attempt + 1))
 
     # Stopping waits for the server to exit (uvicorn waits for its tasks):
@@ -203,16 +189,17 @@ def drive_modes(
                     options = options_for(server)
                     driven.append(_drive(server, attempt, family, prepared, timings, idle_seconds, options))
                     live.popleft()
-                elif driven:  # nothing left to drive: wait for the first idle sockets to ripen
-                    time.sleep(max(0.0, min(d.ready_at for d in driven) - time.monotonic()))
+                elif any(d.held for d in driven):  # deep: every mode's scenarios ran
+                    open_deep_checks([d for d in driven if d.held], config.stack, idle_seconds)
+                elif driven:  # nothing left to drive: wait for the first checks to ripen (a dead peer may be early)
+                    time.sleep(min(1.0, max(0.0, min(d.ready_at for d in driven) - time.monotonic())))
                 for done in [d for d in driven if d.ready_at <= time.monotonic()]:
                     driven.remove(done)
                     finish(done, stopper)
                 start_ahead()
         finally:
             for done in driven:
-                if done.idle is not None:
-                    done.idle.close()
+                done.close()
                 done.server.stop()
             for server, _ in live:
                 server.stop()
@@ -231,7 +218,7 @@ def _drive(
     timings: dict[str, float],
     idle_seconds: float,
     options: ScenarioOptions,
-) -> _Driven:
+) -> HeldMode:
     """Wait for the server, then run the scenarios with the idle sockets opening beside them."""
     mode = server.record.name
     suffix = _suffix(mode, attempt)
@@ -239,17 +226,15 @@ def _drive(
     record = server.await_ready()
     timings["start" + suffix] = round(time.monotonic() - began, 2)  # the wait, not the start-up
     if not record.started:
-        return _Driven(server, attempt, Collector(), None)
-    idle = None
+        return HeldMode(server, attempt, Collector())
+    opening = None
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="idle") as opener:
-        opening = None
-        if idle_seconds > 0:
-            sockets = IdleSockets(IDLE_CHECK, mode, idle_seconds, prepared.config.stack, server.log_path)
+        if idle_seconds > 0 and not options.deep:  # deep: opened after every mode's scenarios (sessions.py)
+            sockets = idle_sockets(server, prepared.config.stack, idle_seconds)
             opening = opener.submit(sockets.open, server.base_url, sockets.log_in(server.base_url))
         began = time.monotonic()
         junit_xml = prepared.log_dir / f"scenarios-{server.run_name}.xml"
         collector = run_scenarios(server.base_url, family, mode, junit_xml, options, server.log_path)
         timings["scenarios" + suffix] = round(time.monotonic() - began, 2)
-        if opening is not None:
-            idle = opening.result()
-    return _Driven(server, attempt, collector, idle)
+        watches: list[Watch] = [opening.result()] if opening is not None else []
+    return HeldMode(server, attempt, collector, watches, held=options.deep)

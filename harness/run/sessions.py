@@ -1,0 +1,88 @@
+"""The session checks a mode's server is kept running for, after its scenarios:
+the idle check (every run) and, with ``--deep``, idle delivery after 65 s and
+300 s and the dead-peer check.  harness/run/modes.py holds each mode's server
+until its checks are ripe, while the later modes are driven.
+
+In a deep run they open only once every mode's scenarios have run: a deep
+scenario may restart the env's Redis (issue 12), and no long idle socket may
+share a Redis with that restart (DECISIONS 5).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from harness.run.deadpeer import DEAD_PEER_CHECK, DeadPeer
+from harness.run.idle import IDLE_CHECK, IdleSockets
+from harness.run.plugin import Collector
+from harness.stacks.base import Stack
+from harness.sut.server import ChatServer
+
+LONG_IDLE_SECONDS = (65.0, 300.0)  # longer than the common 20-60 s ping, proxy and HTTP timeouts
+# Deep-only checks: a failure of theirs does not re-run the mode (5 more minutes).
+LONG_IDLE_CHECKS = tuple(f"{IDLE_CHECK} after {seconds:.0f} s" for seconds in LONG_IDLE_SECONDS)
+NO_RERUN = tuple(f"check:{name}" for name in (*LONG_IDLE_CHECKS, DEAD_PEER_CHECK))
+
+
+class Watch(Protocol):
+    """A session check in progress: ripe at some time, then judged into a results entry."""
+
+    @property
+    def ripe_at(self) -> float: ...
+
+    def deliver(self) -> dict[str, object]: ...
+
+    def close(self) -> None: ...
+
+
+@dataclass
+class HeldMode:
+    """A mode whose scenarios ran; its server stays up until its session checks are judged."""
+
+    server: ChatServer
+    attempt: int
+    collector: Collector
+    watches: list[Watch] = field(default_factory=list)
+    held: bool = False  # deep: its checks open once every mode's scenarios ran
+
+    @property
+    def ready_at(self) -> float:
+        if self.held:
+            return float("inf")
+        return max((watch.ripe_at for watch in self.watches), default=0.0)
+
+    def judge(self) -> None:
+        """Each check's entry into the mode's checks; its sockets closed."""
+        for watch in self.watches:
+            try:
+                self.collector.checks.append(watch.deliver())
+            finally:
+                watch.close()
+        self.watches = []
+
+    def close(self) -> None:
+        for watch in self.watches:
+            watch.close()
+
+
+def idle_sockets(server: ChatServer, stack: Stack, seconds: float, name: str = IDLE_CHECK) -> IdleSockets:
+    """Idle sockets for ``server``, logged in (before any other login: see IdleSockets.log_in), not yet open."""
+    return IdleSockets(name, server.record.name, seconds, stack, server.log_path)
+
+
+def open_deep_checks(held: Sequence[HeldMode], stack: Stack, idle_seconds: float) -> None:
+    """Open every held mode's session checks: the idle check, the long ones, the dead peer."""
+    for mode in held:
+        if not mode.server.record.started:
+            mode.held = False
+            continue
+        base_url = mode.server.base_url
+        plans = [(idle_seconds, IDLE_CHECK)] if idle_seconds > 0 else []
+        plans += list(zip(LONG_IDLE_SECONDS, LONG_IDLE_CHECKS, strict=True))
+        for seconds, name in plans:
+            sockets = idle_sockets(mode.server, stack, seconds, name)
+            mode.watches.append(sockets.open(base_url, sockets.log_in(base_url)))
+        mode.watches.append(DeadPeer(mode.server.record.name, stack).open(base_url))
+        mode.held = False
