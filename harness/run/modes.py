@@ -9,6 +9,7 @@ and Redis key prefix.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import time
 from collections import deque
@@ -22,10 +23,11 @@ import pytest
 from harness.matrix.releases import split_mode
 from harness.paths import SCENARIOS
 from harness.run.delivery import CellSpec
-from harness.run.idle import IDLE_SECONDS
+from harness.run.idle import IDLE_SECONDS, IdleSockets
 from harness.run.plugin import Collector
 from harness.run.sessions import NO_RERUN, HeldMode, Watch, idle_sockets, open_deep_checks
 from harness.run.verdict import Observation
+from harness.stacks.base import Stack
 from harness.sut.prepare import PreparedSut
 from harness.sut.server import ChatServer, ServerStart
 
@@ -140,13 +142,14 @@ def drive_modes(
     ``deep`` adds the heavy checks; per-server checks run in the first mode of each
     server, or in every mode with ``every_mode``.
 
-    A mode's idle sockets open beside its scenarios; the mode is judged (and its
-    server stopped) once they have been quiet ``idle_seconds``, while later modes run.
+    A mode's idle sockets open as soon as its server is ready; the mode is judged (and
+    its server stopped) once they have been quiet ``idle_seconds``, while later modes run.
     """
     config, family = prepared.config, prepared.spec.stack.family
     firsts = first_modes_of_servers(modes)
     waiting: deque[tuple[str, int]] = deque((mode, 0) for mode in modes)
-    live: deque[tuple[ChatServer, int]] = deque()
+    # each server ahead with its idle sockets, opening as soon as it is ready
+    live: deque[tuple[ChatServer, int, Future[IdleSockets | None] | None]] = deque()
     driven: list[HeldMode] = []
     serial = itertools.count()
 
@@ -159,7 +162,10 @@ def drive_modes(
             server = ChatServer(
                 config, prepared.sut, mode, db, prepared.scratch_dir, key_suffix=run_tag, keep_dir=prepared.log_dir
             )
-            live.append((server, attempt))
+            opening = None
+            if idle_seconds > 0 and not deep:  # deep: opened after every mode's scenarios (sessions.py)
+                opening = opener.submit(_open_when_ready, server, config.stack, idle_seconds)
+            live.append((server, attempt, opening))
 
     runs: list[ModeRun] = []
 
@@ -168,9 +174,6 @@ def drive_modes(
 
     def finish(done: HeldMode, stopper: ThreadPoolExecutor) -> None:
         server, collector = done.server, done.collector
-        began = time.monotonic()
-        done.judge()
-        timings["idle" + _suffix(server.record.name, done.attempt)] = round(time.monotonic() - began, 2)
         observations = observe(server.record, collector, cells)
         server.provoked = list(collector.provoked)
         runs.append(ModeRun(server.record.name, done.attempt, stopper.submit(server.stop), collector, observations))
@@ -180,30 +183,49 @@ def drive_modes(
 
     # Stopping waits for the server to exit (uvicorn waits for its tasks):
     # done in the background, while the next mode is driven.
-    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="stop") as stopper:
+    with (
+        ThreadPoolExecutor(max_workers=2, thread_name_prefix="stop") as stopper,
+        ThreadPoolExecutor(max_workers=2, thread_name_prefix="idle") as opener,
+    ):
         try:
             start_ahead()
             while live or driven:
                 if live:
-                    server, attempt = live[0]
-                    options = options_for(server)
-                    driven.append(_drive(server, attempt, family, prepared, timings, idle_seconds, options))
+                    server, attempt, opening = live[0]
+                    driven.append(_drive(server, attempt, opening, family, prepared, timings, options_for(server)))
                     live.popleft()
                 elif any(d.held for d in driven):  # deep: every mode's scenarios ran
                     open_deep_checks([d for d in driven if d.held], config.stack, idle_seconds)
                 elif driven:  # nothing left to drive: wait for the first checks to ripen (a dead peer may be early)
                     time.sleep(min(1.0, max(0.0, min(d.ready_at for d in driven) - time.monotonic())))
-                for done in [d for d in driven if d.ready_at <= time.monotonic()]:
-                    driven.remove(done)
-                    finish(done, stopper)
+                for held in [d for d in driven if d.ready_at <= time.monotonic()]:
+                    began = time.monotonic()
+                    held.judge_ripe(began)
+                    key = "idle" + _suffix(held.server.record.name, held.attempt)
+                    timings[key] = round(timings.get(key, 0.0) + time.monotonic() - began, 2)
+                    if held.judged:
+                        driven.remove(held)
+                        finish(held, stopper)
                 start_ahead()
         finally:
             for done in driven:
                 done.close()
                 done.server.stop()
-            for server, _ in live:
+            for server, _, opening in live:
                 server.stop()
+                if opening is not None:
+                    with contextlib.suppress(Exception):  # already failing: close what opened
+                        if (sockets := opening.result(timeout=30)) is not None:
+                            sockets.close()
     return runs
+
+
+def _open_when_ready(server: ChatServer, stack: Stack, seconds: float) -> IdleSockets | None:
+    """A mode's idle sockets, opened as soon as its server is ready (while earlier modes are driven)."""
+    if not server.await_ready().started:
+        return None
+    sockets = idle_sockets(server, stack, seconds)
+    return sockets.open(server.base_url, sockets.log_in(server.base_url))
 
 
 def _suffix(mode: str, attempt: int) -> str:
@@ -213,13 +235,15 @@ def _suffix(mode: str, attempt: int) -> str:
 def _drive(
     server: ChatServer,
     attempt: int,
+    opening: Future[IdleSockets | None] | None,
     family: str,
     prepared: PreparedSut,
     timings: dict[str, float],
-    idle_seconds: float,
     options: ScenarioOptions,
 ) -> HeldMode:
-    """Wait for the server, then run the scenarios with the idle sockets opening beside them."""
+    """Wait for the server and its idle sockets (their logins come first: a first login
+    re-hashes a fixture user's password, refusing sessions logged in meanwhile), then
+    run the scenarios."""
     mode = server.record.name
     suffix = _suffix(mode, attempt)
     began = time.monotonic()
@@ -227,14 +251,10 @@ def _drive(
     timings["start" + suffix] = round(time.monotonic() - began, 2)  # the wait, not the start-up
     if not record.started:
         return HeldMode(server, attempt, Collector())
-    opening = None
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="idle") as opener:
-        if idle_seconds > 0 and not options.deep:  # deep: opened after every mode's scenarios (sessions.py)
-            sockets = idle_sockets(server, prepared.config.stack, idle_seconds)
-            opening = opener.submit(sockets.open, server.base_url, sockets.log_in(server.base_url))
-        began = time.monotonic()
-        junit_xml = prepared.log_dir / f"scenarios-{server.run_name}.xml"
-        collector = run_scenarios(server.base_url, family, mode, junit_xml, options, server.log_path)
-        timings["scenarios" + suffix] = round(time.monotonic() - began, 2)
-        watches: list[Watch] = [opening.result()] if opening is not None else []
+    idle = opening.result() if opening is not None else None
+    began = time.monotonic()
+    junit_xml = prepared.log_dir / f"scenarios-{server.run_name}.xml"
+    collector = run_scenarios(server.base_url, family, mode, junit_xml, options, server.log_path)
+    timings["scenarios" + suffix] = round(time.monotonic() - began, 2)
+    watches: list[Watch] = [idle] if idle is not None else []
     return HeldMode(server, attempt, collector, watches, held=options.deep)

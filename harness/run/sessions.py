@@ -49,18 +49,23 @@ class HeldMode:
 
     @property
     def ready_at(self) -> float:
+        """When its next check ripens (each is judged on its own time); 0 once none is left."""
         if self.held:
             return float("inf")
-        return max((watch.ripe_at for watch in self.watches), default=0.0)
+        return min((watch.ripe_at for watch in self.watches), default=0.0)
 
-    def judge(self) -> None:
-        """Each check's entry into the mode's checks; its sockets closed."""
-        for watch in self.watches:
+    @property
+    def judged(self) -> bool:
+        return not self.held and not self.watches
+
+    def judge_ripe(self, now: float) -> None:
+        """Each ripe check's entry into the mode's checks; its sockets closed."""
+        for watch in [w for w in self.watches if w.ripe_at <= now]:
+            self.watches.remove(watch)
             try:
                 self.collector.checks.append(watch.deliver())
             finally:
                 watch.close()
-        self.watches = []
 
     def close(self) -> None:
         for watch in self.watches:
