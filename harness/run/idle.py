@@ -51,7 +51,10 @@ class IdleSockets:
     log_path: Path
     session: ChatSession | None = None
     problem: str = ""  # why the sockets could not be opened
-    quiet_since: float = 0.0
+    quiet_since: float = 0.0  # when these sockets went quiet
+    # When the harness's other traffic to this server ended (its scenarios): a
+    # layer's own clocks (a blocking read's timeout) only run out on a quiet server.
+    server_quiet_since: float = 0.0
     log_offset: int = 0
     _marks: dict[str, int] | None = None
 
@@ -86,7 +89,7 @@ class IdleSockets:
 
     @property
     def ripe_at(self) -> float:
-        return self.quiet_since + self.seconds
+        return max(self.quiet_since, self.server_quiet_since) + self.seconds
 
     def deliver(self) -> dict[str, object]:
         """The check's entry for the results: quiet time, then the three messages."""
@@ -121,7 +124,11 @@ class IdleSockets:
         if failed or chatter or closed:
             problems = failed + closed + [f"while quiet, {text}" for text in chatter]
             return False, f"after {quiet:.1f} s quiet: " + "; ".join(problems) + self._log_note()
-        return True, f"quiet {quiet:.1f} s, then a broadcast, a private and a group message each arrived once"
+        server_quiet = time.monotonic() - max(self.quiet_since, self.server_quiet_since)
+        return True, (
+            f"quiet {quiet:.1f} s (the server {server_quiet:.1f} s), then a broadcast, a private and a group "
+            "message each arrived once"
+        )
 
     def _closed(self) -> list[str]:
         """Who lost the socket, how (close code, or no close frame), after how long."""

@@ -256,5 +256,8 @@ def _drive(
     junit_xml = prepared.log_dir / f"scenarios-{server.run_name}.xml"
     collector = run_scenarios(server.base_url, family, mode, junit_xml, options, server.log_path)
     timings["scenarios" + suffix] = round(time.monotonic() - began, 2)
-    watches: list[Watch] = [idle] if idle is not None else []
+    watches: list[Watch] = []
+    if idle is not None:
+        idle.server_quiet_since = time.monotonic()
+        watches.append(idle)
     return HeldMode(server, attempt, collector, watches, held=options.deep)

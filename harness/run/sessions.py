@@ -10,6 +10,7 @@ share a Redis with that restart (DECISIONS 5).
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -86,8 +87,12 @@ def open_deep_checks(held: Sequence[HeldMode], stack: Stack, idle_seconds: float
         base_url = mode.server.base_url
         plans = [(idle_seconds, IDLE_CHECK)] if idle_seconds > 0 else []
         plans += list(zip(LONG_IDLE_SECONDS, LONG_IDLE_CHECKS, strict=True))
+        opened = []
         for seconds, name in plans:
             sockets = idle_sockets(mode.server, stack, seconds, name)
-            mode.watches.append(sockets.open(base_url, sockets.log_in(base_url)))
-        mode.watches.append(DeadPeer(mode.server.record.name, stack).open(base_url))
+            opened.append(sockets.open(base_url, sockets.log_in(base_url)))
+        quiet = time.monotonic()  # the last warm-up was the last traffic to this server
+        for sockets in opened:
+            sockets.server_quiet_since = quiet
+        mode.watches += [*opened, DeadPeer(mode.server.record.name, stack).open(base_url)]
         mode.held = False
