@@ -39,6 +39,7 @@ class DeadPeer:
     problem: str = ""
     began: float = 0.0
     detected_after: float | None = None
+    ended_at: float | None = None  # when the watch ended (dropped, failed to open, or timed out)
     how: str = ""
     _sock: websocket.WebSocket | None = None
     _client: ChatClient | None = None
@@ -55,7 +56,7 @@ class DeadPeer:
             )
         except (ClientError, websocket.WebSocketException, OSError) as exc:
             self.problem = f"could not open the silent socket: {exc}"
-            self._done.set()
+            self._end()
             return self
         self.began = time.monotonic()
         threading.Thread(target=self._drain, name=f"dead-peer-{self.server}", daemon=True).start()
@@ -65,7 +66,7 @@ class DeadPeer:
         """Read and drop raw bytes (no pong ever) until the server ends the connection."""
         raw = self._sock.sock if self._sock is not None else None
         if raw is None:
-            self._done.set()
+            self._end()
             return
         raw.settimeout(READ_SLICE)
         deadline = self.began + self.watch_seconds
@@ -82,12 +83,18 @@ class DeadPeer:
                     self.detected_after, self.how = time.monotonic() - self.began, "connection closed"
                     return
         finally:
-            self._done.set()
+            self._end()
+
+    def _end(self) -> None:
+        self.ended_at = time.monotonic()
+        self._done.set()
 
     @property
     def ripe_at(self) -> float:
         """When its verdict is known: as soon as the server dropped it, else at the watch's end."""
-        return time.monotonic() if self._done.is_set() else self.began + self.watch_seconds + READ_SLICE
+        if self.ended_at is not None:
+            return self.ended_at
+        return self.began + self.watch_seconds + READ_SLICE
 
     def deliver(self) -> dict[str, object]:
         self._done.wait(max(0.0, self.began + self.watch_seconds + 2 * READ_SLICE - time.monotonic()))
