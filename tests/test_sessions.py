@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
+from types import SimpleNamespace
 
 from harness.run.deadpeer import DeadPeer
 from harness.run.plugin import Collector
@@ -39,13 +41,16 @@ def test_a_held_deep_mode_waits_until_its_checks_open() -> None:
     assert held.ready_at == float("inf") and not held.judged
 
 
-def test_a_dead_peer_that_could_not_open_is_ripe_at_a_fixed_time_and_says_why() -> None:
+def test_a_dead_peer_that_could_not_open_is_ripe_at_a_fixed_time_and_says_why(tmp_path: Path) -> None:
     peer = DeadPeer("daphne+inmemory", ChannelsStack()).open("http://127.0.0.1:9")  # nothing listens there
     ripe = peer.ripe_at
     time.sleep(0.01)
     assert peer.ripe_at == ripe <= time.monotonic()  # not "now" on every call: the loop would never judge it
-    held = HeldMode(server=None, attempt=0, collector=Collector(), watches=[peer])  # type: ignore[arg-type]
+    server = SimpleNamespace(log_path=tmp_path / "server.log")
+    server.log_path.write_bytes(b"quiet\n")
+    held = HeldMode(server=server, attempt=0, collector=Collector(), watches=[peer])  # type: ignore[arg-type]
     held.judge_ripe(time.monotonic())
+    assert held.collector.provoked == [("dead peer detected", 6, 6)]  # what its vanishing made the server log
     [check] = held.collector.checks
     assert (check["name"], check["ok"], check["family"]) == ("dead peer detected", False, "sessions")
     assert str(check["detail"]).startswith("could not open the silent socket")

@@ -20,6 +20,7 @@ from harness.run.idle import IDLE_CHECK, IdleSockets
 from harness.run.plugin import Collector
 from harness.stacks.base import Stack
 from harness.sut.server import ChatServer
+from harness.sut.serverlog import log_size, settle_log
 
 LONG_IDLE_SECONDS = (65.0, 300.0)  # longer than the common 20-60 s ping, proxy and HTTP timeouts
 # Deep-only checks: a failure of theirs does not re-run the mode (5 more minutes).
@@ -60,13 +61,19 @@ class HeldMode:
         return not self.held and not self.watches
 
     def judge_ripe(self, now: float) -> None:
-        """Each ripe check's entry into the mode's checks; its sockets closed."""
+        """Each ripe check's entry into the mode's checks; its sockets closed.  What the
+        server logs when a silent client vanishes is that check's own observation."""
         for watch in [w for w in self.watches if w.ripe_at <= now]:
             self.watches.remove(watch)
+            provokes = isinstance(watch, DeadPeer)
+            start = log_size(self.server.log_path) if provokes else 0
             try:
                 self.collector.checks.append(watch.deliver())
             finally:
                 watch.close()
+            if provokes:
+                settle_log(self.server.log_path)
+                self.collector.provoked.append((DEAD_PEER_CHECK, start, log_size(self.server.log_path)))
 
     def close(self) -> None:
         for watch in self.watches:
