@@ -61,6 +61,7 @@ class Inbox:
         self._frames: list[Frame] = []
         self._cond = threading.Condition()
         self.closed_reason: str | None = None
+        self.closed_at: float | None = None  # time.monotonic() when the socket was found closed
 
     def add(self, frame: Frame) -> None:
         with self._cond:
@@ -70,12 +71,14 @@ class Inbox:
     def close(self, reason: str) -> None:
         with self._cond:
             self.closed_reason = reason
+            self.closed_at = time.monotonic()
             self._cond.notify_all()
 
     def reopen(self) -> None:
         """A new socket feeds the same inbox: frames so far are kept, the close is forgotten."""
         with self._cond:
             self.closed_reason = None
+            self.closed_at = None
 
     def snapshot(self) -> list[Frame]:
         with self._cond:

@@ -25,6 +25,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
     group.addoption("--chat-stack", default="ws4redis", help="stack family: ws4redis or channels")
     group.addoption("--chat-server", default="server", help="server mode name, recorded with each result")
+    group.addoption("--chat-server-log", default="", help="the server log (for provoked errors)")
     group.addoption("--chat-deep", action="store_true", help="run the heavy checks (marked deep) too")
     group.addoption(
         "--chat-first-of-server",
@@ -84,7 +85,7 @@ def chat(request: pytest.FixtureRequest, chat_url: str) -> Iterator[ChatSession]
     session = None
     try:
         urls = [u for u in str(request.config.getoption("--chat-urls") or "").split(",") if u]
-        session = ChatSession(chat_url, request.config.getoption("--chat-server"), stack.protocol(tag), tag, urls)
+        session = ChatSession(chat_url, request.config.getoption("--chat-server"), stack.protocol(tag), tag, urls=urls)
         yield session
     finally:
         if session is not None:

@@ -24,6 +24,7 @@ from harness.errors import BadInput
 from harness.paths import RESULTS
 from harness.results.schema import STATUS_SYMBOL, summary_line
 from harness.run.expectations import EXPECTATIONS, load_expectations
+from harness.run.idle import IDLE_SECONDS, MAX_IDLE_SECONDS
 from harness.run.placement import finding_line
 from harness.run.runner import RunOptions, run_env
 from harness.run.verdict import EXIT_AS_EXPECTED, EXIT_ERROR, EXIT_UNEXPECTED
@@ -40,6 +41,13 @@ def add_parser(sub: Any) -> None:
         "--reruns", type=int, default=1, help="extra runs of a mode with an unexpected failure (default 1)"
     )
     run.add_argument("--expectations", default=str(EXPECTATIONS), help="the expected outcomes (TOML)")
+    run.add_argument(
+        "--idle",
+        type=float,
+        default=IDLE_SECONDS,
+        metavar="SECONDS",
+        help=f"quiet time of each mode's idle sockets before their delivery check (default {IDLE_SECONDS:g}; 0: off)",
+    )
     run.add_argument("--deep", action="store_true", help="the heavy checks too (as the env suffix -deep)")
     run.add_argument(
         "--every-mode",
@@ -61,6 +69,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     if args.repeat < 1 or args.reruns < 0:
         raise BadInput("--repeat must be at least 1 and --reruns at least 0")
     args.processes = check_processes(args.processes)
+    if not 0 <= args.idle <= MAX_IDLE_SECONDS:
+        raise BadInput(f"--idle must be between 0 and {MAX_IDLE_SECONDS:g} seconds")
     plan = planned_modes(args)
     options = RunOptions(
         results_dir=Path(args.results_dir).resolve(),
@@ -70,6 +80,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         expectations=tuple(load_expectations(Path(args.expectations))),
         repeat=args.repeat,
         reruns=args.reruns,
+        idle_seconds=args.idle,
         deep=args.deep,
         every_mode=args.every_mode,
         processes=args.processes,

@@ -10,6 +10,7 @@ from typing import Any
 
 from harness.report.rst import bold, esc, heading, list_table
 from harness.results.schema import STATUS_LABEL, ModeVerdict, mode_verdicts
+from harness.run.expectations import LOG_ITEM
 
 NOISE = re.compile(r"[0-9a-f]{8,}|\d+(\.\d+)?")  # session tags, ports, timings
 
@@ -56,6 +57,10 @@ def findings(all_results: list[dict[str, Any]]) -> list[Finding]:
                     )
                     entry.upstream = item.upstream
                     entry.add(env, mode.name, item.outcome)
+                elif item.item.startswith(LOG_ITEM):  # one row per exception the servers logged
+                    key = "new " + item.item
+                    cause = f"server logged {item.item[len(LOG_ITEM) :]} (unprovoked): {item.detail}"
+                    found.setdefault(key, Finding(cause, "new")).add(env, mode.name, item.outcome)
                 elif not new_reported:
                     new_reported = True  # one row per mode and cause, not per cell
                     cause = _new_cause(mode) or item.detail

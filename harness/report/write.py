@@ -26,6 +26,7 @@ from harness.report.details import detail_blocks
 from harness.report.found import render_findings
 from harness.report.load import load_section
 from harness.report.rst import heading
+from harness.report.sessions import render_quiet_sockets, render_server_logs
 from harness.results.files import load_all, write_atomic
 
 STYLESHEET = Path(__file__).with_name("report.css")
@@ -57,6 +58,7 @@ def render_rst(
     ]
     out += [".. contents::", "   :depth: 2", "   :backlinks: none", ""]
     out += render_findings(all_results)
+    out += render_server_logs(all_results) + render_quiet_sockets(all_results)
     out += overview.render_grids(overview.grids(all_results))
     out += conformance_report.glance_lines(conformance or [])
     if previous is not None:

@@ -19,7 +19,9 @@ from harness.errors import BadResults
 SCHEMA = 2
 LOAD_SCHEMA = 1  # of the load figures files (reports/load/*.json)
 # Outcomes of an item, a mode and an env, worst first (see harness/run/verdict.py).
-STATUSES = ("error", "fail", "unexpected-pass", "flaky", "known", "pass", "not-tested")
+# "logged-errors": every check passed, but the server logged exceptions that no
+# check provoked and no expectation names (harness/sut/serverlog.py).
+STATUSES = ("error", "fail", "unexpected-pass", "flaky", "logged-errors", "known", "pass", "not-tested")
 OUTCOME_RANK = {outcome: rank for rank, outcome in enumerate(STATUSES)}
 STATUS_SYMBOL = {
     "pass": "✓",
@@ -27,6 +29,7 @@ STATUS_SYMBOL = {
     "known": "✗",  # a known failure is still a failure of the stack; the report says it is known
     "unexpected-pass": "✓",
     "flaky": "≈",
+    "logged-errors": "✓!",  # passed, yet the server's log holds exceptions: not a plain pass
     "error": "⚠",  # the harness failed itself: no verdict on the stack
     "not-tested": "─",
 }
@@ -36,6 +39,7 @@ STATUS_LABEL = {
     "known": "✗ known failure",
     "unexpected-pass": "✓ unexpected pass",
     "flaky": "≈ flaky",
+    "logged-errors": "✓! pass, server logged errors",
     "error": "⚠ harness error",
     "not-tested": "─ not tested",
 }

@@ -136,20 +136,27 @@ class ChatSession:
     _ids = itertools.count(1)
 
     def __init__(
-        self, base_url: str, server: str, protocol: Protocol, session_tag: str, urls: Sequence[str] = ()
+        self,
+        base_url: str,
+        server: str,
+        protocol: Protocol,
+        session_tag: str,
+        urls: Sequence[str] = (),  # several server processes: one URL each
+        logged_in: Mapping[str, ChatClient] | None = None,  # clients already logged in, to connect
     ) -> None:
         self.server = server
         self.protocol = protocol
         self.session_tag = session_tag
-        self.clients: dict[str, ChatClient] = {}
+        self.clients: dict[str, ChatClient] = dict(logged_in or {})
         # Several server processes: each user on its own (harness.run.placement).
         self.where = placement(urls) if len(urls) > 1 else {}
         try:
             for user in USERS:
-                url = urls[self.where[user]] if self.where else base_url
-                client = ChatClient(url, user, ignore=protocol.heartbeats)
-                self.clients[user] = client
-                client.login()
+                client = self.clients.get(user)
+                if client is None:
+                    url = urls[self.where[user]] if self.where else base_url
+                    client = self.clients[user] = ChatClient(url, user, ignore=protocol.heartbeats)
+                    client.login()
                 client.connect(protocol.socket_path())
         except BaseException:
             self.close()

@@ -4,10 +4,10 @@
 An entry selects by any installed package and its version range (the stack, a
 companion such as channels_redis or redis-py, the server itself), by Python and
 Django version, server mode (a whole mode, a server or a layer), variant, the
-number of server processes per mode (``--processes``), and by item: a check,
-a delivery cell, or a stage ("install", "migrate", "start", "scenarios").  It
-says what is expected ("fail" or "flaky"), why in one line, and where upstream
-says so.
+number of server processes per mode (``--processes``), and by item: a check, a
+delivery cell, a stage ("install", "migrate", "start", "scenarios"), or an
+exception the server logged (``exception``, fnmatch on its type).  It says what
+is expected ("fail" or "flaky"), why in one line, and where upstream says so.
 """
 
 from __future__ import annotations
@@ -29,10 +29,12 @@ from harness.paths import ROOT
 EXPECTATIONS = ROOT / "expectations.toml"
 EXPECTED_OUTCOMES = ("fail", "flaky")
 # What an entry's [when] table may select on besides installed packages.
-FACTS = ("python", "django", "mode", "variant", "processes", "items")
+FACTS = ("python", "django", "mode", "variant", "processes", "items", "exception")
 ABSENT = "absent"  # a package selector: the package is not installed
 # Items judged by `harness conformance`, not by `harness run` (Autobahn cases).
 CONFORMANCE_PREFIX = "conformance:"
+# A server-log item: "log:" and the type of an exception the server logged, unprovoked.
+LOG_ITEM = "log:"
 
 
 def _normal(name: str) -> str:
@@ -67,6 +69,9 @@ class Expectation:
     variants: tuple[str, ...] | None = None  # None: any variant; ("",) the default only
     processes: SpecifierSet | None = None  # None: any number of server processes
     items: tuple[str, ...] = ()  # fnmatch patterns; empty: every item of the mode
+    # fnmatch patterns of logged exception types ("redis.exceptions.TimeoutError"): the
+    # entry then names those server-log items (and the ``items`` too, when given)
+    exceptions: tuple[str, ...] = ()
 
     def applies_to_env(self, env: EnvFacts) -> bool:
         if self.variants is not None and env.variant not in self.variants:
@@ -93,6 +98,12 @@ class Expectation:
         return bool(self.items) and all(i.startswith(CONFORMANCE_PREFIX) for i in self.items)
 
     def names_item(self, item: str) -> bool:
+        if self.exceptions:
+            logged = item[len(LOG_ITEM) :] if item.startswith(LOG_ITEM) else None
+            if logged is not None and any(fnmatch.fnmatchcase(logged, pattern) for pattern in self.exceptions):
+                return True
+            if not self.items:
+                return False
         return not self.items or any(fnmatch.fnmatchcase(item, pattern) for pattern in self.items)
 
     def matches(self, env: EnvFacts, mode: str, item: str) -> bool:
@@ -158,6 +169,7 @@ def _entry(source: str, raw: object, index: int) -> Expectation:
         variants=_strings(source, ident, "variant", when["variant"]) if "variant" in when else None,
         processes=_specifier(source, ident, "processes", when["processes"]) if "processes" in when else None,
         items=_strings(source, ident, "items", when.get("items", [])),
+        exceptions=_strings(source, ident, "exception", when.get("exception", [])),
     )
 
 

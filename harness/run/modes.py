@@ -9,6 +9,7 @@ and Redis key prefix.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import time
 from collections import deque
@@ -22,8 +23,11 @@ import pytest
 from harness.matrix.releases import split_mode
 from harness.paths import SCENARIOS
 from harness.run.delivery import CellSpec
+from harness.run.idle import IDLE_SECONDS, IdleSockets
 from harness.run.plugin import Collector
+from harness.run.sessions import DEEP_ITEMS, HeldMode, Watch, idle_sockets, open_deep_checks
 from harness.run.verdict import Observation
+from harness.stacks.base import Stack
 from harness.sut.prepare import PreparedSut
 from harness.sut.server import ServerStart
 from harness.sut.spread import ServerGroup
@@ -66,10 +70,15 @@ def first_modes_of_servers(modes: Sequence[str]) -> set[str]:
 
 
 def run_scenarios(
-    base_url: str, family: str, server: str, junit_xml: Path, options: ScenarioOptions = ScenarioOptions()
+    base_url: str,
+    family: str,
+    server: str,
+    junit_xml: Path,
+    options: ScenarioOptions = ScenarioOptions(),
+    server_log: Path | None = None,
 ) -> Collector:
     """Run the pytest scenarios in-process against a live server."""
-    collector = Collector()
+    collector = Collector(server_log=server_log)
     args = [
         str(SCENARIOS),
         "-q",
@@ -94,6 +103,8 @@ def run_scenarios(
         f"--junitxml={junit_xml}",
         *options.args(),
     ]
+    if server_log is not None:
+        args += ["--chat-server-log", str(server_log)]
     if pytest.main(args, plugins=[collector]) == pytest.ExitCode.INTERRUPTED:
         raise KeyboardInterrupt("scenarios interrupted")  # pytest swallows Ctrl-C; pass it on
     return collector
@@ -128,16 +139,22 @@ def drive_modes(
     every_mode: bool = False,
     servers_ahead: int = 2,
     processes: int = 1,
+    idle_seconds: float = IDLE_SECONDS,
 ) -> list[ModeRun]:
     """Each mode in turn (and again while ``run_again`` says so), the next ones already starting.
 
     ``deep`` adds the heavy checks; per-server checks run in the first mode of each
     server, or in every mode with ``every_mode``.
+
+    A mode's idle sockets open as soon as its server is ready; the mode is judged (and
+    its server stopped) once they have been quiet ``idle_seconds``, while later modes run.
     """
     config, family = prepared.config, prepared.spec.stack.family
     firsts = first_modes_of_servers(modes)
     waiting: deque[tuple[str, int]] = deque((mode, 0) for mode in modes)
-    live: deque[tuple[ServerGroup, int]] = deque()
+    # each server ahead with its idle sockets, opening as soon as it is ready
+    live: deque[tuple[ServerGroup, int, Future[IdleSockets | None] | None]] = deque()
+    driven: list[HeldMode] = []
     serial = itertools.count()
 
     def start_ahead() -> None:
@@ -146,36 +163,105 @@ def drive_modes(
             index = next(serial)
             db = prepared.database_copy(f"chat-{index}-{mode}")
             run_tag = "".join(f"-{part}" for part in (prepared.spec.suite, f"m{index}") if part)  # "-m3", "-deep-m3"
-            server = ServerGroup(config, prepared.sut, mode, db, prepared.log_dir, run_tag, processes)
-            live.append((server, attempt))
+            server = ServerGroup(
+                config, prepared.sut, mode, db, prepared.scratch_dir, run_tag, processes, keep_dir=prepared.log_dir
+            )
+            opening = None
+            if idle_seconds > 0 and not deep:  # deep: opened after every mode's scenarios (sessions.py)
+                opening = opener.submit(_open_when_ready, server, config.stack, idle_seconds)
+            live.append((server, attempt, opening))
 
     runs: list[ModeRun] = []
+
+    def options_for(server: ServerGroup) -> ScenarioOptions:
+        return ScenarioOptions(deep, every_mode or server.record.name in firsts, tuple(server.base_urls))
+
+    def finish(done: HeldMode, stopper: ThreadPoolExecutor) -> None:
+        server, collector = done.server, done.collector
+        observations = observe(server.record, collector, cells)
+        server.provoked = list(collector.provoked)
+        runs.append(ModeRun(server.record.name, done.attempt, stopper.submit(server.stop), collector, observations))
+        rerun_on = [o for o in observations if o.item not in DEEP_ITEMS]
+        if run_again(server.record.name, done.attempt, rerun_on):
+            waiting.appendleft((server.record.name, done.attempt + 1))
+
     # Stopping waits for the server to exit (uvicorn waits for its tasks):
     # done in the background, while the next mode is driven.
-    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="stop") as stopper:
+    with (
+        ThreadPoolExecutor(max_workers=2, thread_name_prefix="stop") as stopper,
+        ThreadPoolExecutor(max_workers=2, thread_name_prefix="idle") as opener,
+    ):
         try:
             start_ahead()
-            while live:
-                server, attempt = live[0]
-                mode = server.record.name
-                suffix = f"_{mode}" if attempt == 0 else f"_{mode}#{attempt + 1}"
-                began = time.monotonic()
-                record = server.await_ready()
-                timings["start" + suffix] = round(time.monotonic() - began, 2)  # the wait, not the start-up
-                collector = Collector()
-                if record.started:
+            while live or driven:
+                if live:
+                    server, attempt, opening = live[0]
+                    driven.append(_drive(server, attempt, opening, family, prepared, timings, options_for(server)))
+                    live.popleft()
+                elif any(d.held for d in driven):  # deep: every mode's scenarios ran
+                    open_deep_checks([d for d in driven if d.held], config.stack, idle_seconds)
+                elif driven:  # nothing left to drive: wait for the first checks to ripen (a dead peer may be early)
+                    time.sleep(min(1.0, max(0.0, min(d.ready_at for d in driven) - time.monotonic())))
+                for held in [d for d in driven if d.ready_at <= time.monotonic()]:
                     began = time.monotonic()
-                    scenario_options = ScenarioOptions(deep, every_mode or mode in firsts, tuple(server.base_urls))
-                    junit_xml = prepared.log_dir / f"scenarios-{server.run_name}.xml"
-                    collector = run_scenarios(server.base_url, family, mode, junit_xml, scenario_options)
-                    timings["scenarios" + suffix] = round(time.monotonic() - began, 2)
-                observations = observe(record, collector, cells)
-                live.popleft()
-                runs.append(ModeRun(mode, attempt, stopper.submit(server.stop), collector, observations))
-                if run_again(mode, attempt, observations):
-                    waiting.appendleft((mode, attempt + 1))
+                    held.judge_ripe(began)
+                    key = "idle" + _suffix(held.server.record.name, held.attempt)
+                    timings[key] = round(timings.get(key, 0.0) + time.monotonic() - began, 2)
+                    if held.judged:
+                        driven.remove(held)
+                        finish(held, stopper)
                 start_ahead()
         finally:
-            for server, _ in live:
+            for done in driven:
+                done.close()
+                done.server.stop()
+            for server, _, opening in live:
                 server.stop()
+                if opening is not None:
+                    with contextlib.suppress(Exception):  # already failing: close what opened
+                        if (sockets := opening.result(timeout=30)) is not None:
+                            sockets.close()
     return runs
+
+
+def _open_when_ready(server: ServerGroup, stack: Stack, seconds: float) -> IdleSockets | None:
+    """A mode's idle sockets, opened as soon as its server is ready (while earlier modes are driven)."""
+    if not server.await_ready().started:
+        return None
+    sockets = idle_sockets(server, stack, seconds)
+    return sockets.open(server.base_url, sockets.log_in(server.base_url))
+
+
+def _suffix(mode: str, attempt: int) -> str:
+    return f"_{mode}" if attempt == 0 else f"_{mode}#{attempt + 1}"
+
+
+def _drive(
+    server: ServerGroup,
+    attempt: int,
+    opening: Future[IdleSockets | None] | None,
+    family: str,
+    prepared: PreparedSut,
+    timings: dict[str, float],
+    options: ScenarioOptions,
+) -> HeldMode:
+    """Wait for the server and its idle sockets (their logins come first: a first login
+    re-hashes a fixture user's password, refusing sessions logged in meanwhile), then
+    run the scenarios."""
+    mode = server.record.name
+    suffix = _suffix(mode, attempt)
+    began = time.monotonic()
+    record = server.await_ready()
+    timings["start" + suffix] = round(time.monotonic() - began, 2)  # the wait, not the start-up
+    if not record.started:
+        return HeldMode(server, attempt, Collector())
+    idle = opening.result() if opening is not None else None
+    began = time.monotonic()
+    junit_xml = prepared.log_dir / f"scenarios-{server.run_name}.xml"
+    collector = run_scenarios(server.base_url, family, mode, junit_xml, options, server.log_path)
+    timings["scenarios" + suffix] = round(time.monotonic() - began, 2)
+    watches: list[Watch] = []
+    if idle is not None:
+        idle.server_quiet_since = time.monotonic()
+        watches.append(idle)
+    return HeldMode(server, attempt, collector, watches, held=options.deep)

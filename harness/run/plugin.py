@@ -7,13 +7,19 @@ hand it what they observed (through the ``record_delivery`` and
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pytest
 
 from harness.run.delivery import DeliveryResult
+from harness.sut.serverlog import log_size
 
 COLLECTOR_KEY = pytest.StashKey["Collector"]()
+PROVOKES = "provokes_server_errors"  # the marker of a test that provokes server exceptions on purpose
+# A provoked exception is logged a moment after the client saw its effect.
+PROVOKED_LOG_GRACE = 0.3
 
 
 @dataclass
@@ -23,9 +29,25 @@ class Collector:
     # Scenarios that broke instead of judging: a failed setup (a client could not
     # log in) or an exception other than the scenario's own assertion.
     errors: list[str] = field(default_factory=list)
+    # The server's log (``--chat-server-log``), and the (test, start, end) byte ranges
+    # written to it while a test marked provokes_server_errors ran (DECISIONS 4).
+    server_log: Path | None = None
+    provoked: list[tuple[str, int, int]] = field(default_factory=list)
 
     def pytest_configure(self, config: pytest.Config) -> None:
         config.stash[COLLECTOR_KEY] = self
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_protocol(self, item: pytest.Item, nextitem: pytest.Item | None):
+        log = self.server_log or _option_path(item.config)
+        if log is None or item.get_closest_marker(PROVOKES) is None:
+            return (yield)
+        start = log_size(log)
+        try:
+            return (yield)
+        finally:
+            time.sleep(PROVOKED_LOG_GRACE)
+            self.provoked.append((item.name, start, log_size(log)))
 
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[None]):
@@ -43,6 +65,11 @@ class Collector:
             if line not in self.errors:
                 self.errors.append(line)
         return report
+
+
+def _option_path(config: pytest.Config) -> Path | None:
+    value = config.getoption("--chat-server-log", None)
+    return Path(value) if value else None
 
 
 def collector_of(config: pytest.Config) -> Collector | None:

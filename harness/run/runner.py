@@ -8,6 +8,7 @@ written and every child process is stopped.
 
 from __future__ import annotations
 
+import fnmatch
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,9 +19,11 @@ from harness.matrix.envs import EnvSpec
 from harness.results.files import save
 from harness.results.schema import ModeVerdict, new_result, timestamp
 from harness.run.delivery import cell_item, delivery_cells
-from harness.run.expectations import EnvFacts, Expectation
+from harness.run.expectations import LOG_ITEM, EnvFacts, Expectation
+from harness.run.idle import IDLE_CHECK, IDLE_SECONDS
 from harness.run.modes import ModeRun, drive_modes
 from harness.run.placement import cross_process_finding
+from harness.run.sessions import DEEP_ITEMS
 from harness.run.verdict import Observation, judge_mode, needs_rerun, unexpected_lines, worst
 from harness.sut.config import ChatOptions
 from harness.sut.prepare import PreparedSut, Progress, prepare
@@ -38,6 +41,7 @@ class RunOptions:
     expectations: tuple[Expectation, ...] = ()
     repeat: int = 1  # runs of every mode
     reruns: int = 1  # extra runs of a mode with an unexpected failure
+    idle_seconds: float = IDLE_SECONDS  # quiet time of the idle check (0: off)
     deep: bool = False  # the heavy checks too (or the env's suite says so)
     every_mode: bool = False  # per-server checks in every mode (or the env's suite says so)
     processes: int = 1  # server processes per mode, each on its own port (dev servers stay single)
@@ -154,6 +158,7 @@ def _run_modes(prepared: PreparedSut, options: RunOptions, result: dict[str, Any
         every_mode=wanted.every_mode,
         servers_ahead=options.servers_ahead,
         processes=options.processes,
+        idle_seconds=options.idle_seconds,
     )
     verdicts = []
     setup = [Observation("install", True, ""), Observation("migrate", True, "")]
@@ -177,7 +182,7 @@ def _run_modes(prepared: PreparedSut, options: RunOptions, result: dict[str, Any
     if options.processes > 1:
         spread = [d for d in result["deliveries"] if processes_for(d["server"], options.processes) > 1]
         result["cross_process"] = cross_process_finding(spread, options.processes)  # dev servers ran single
-    for phase in ("start", "scenarios"):
+    for phase in ("start", "scenarios", "idle"):
         timings[phase] = round(sum(v for k, v in timings.items() if k.startswith(phase + "_")), 2)
     setup_verdict = judge_mode("", [setup], facts, options.expectations, "")
     _store_verdicts(result, options, setup_verdict, verdicts, observed)
@@ -185,11 +190,12 @@ def _run_modes(prepared: PreparedSut, options: RunOptions, result: dict[str, Any
 
 def _record_run(result: dict[str, Any], run: ModeRun) -> dict[str, Any]:
     """Add one run's server entry, cells and checks to the results; returns the server entry."""
-    entry = run.stopped.result().as_dict()
+    entry: dict[str, Any] = run.stopped.result().as_dict()
     entry["run"] = run.attempt
     entry["scenario_errors"] = run.collector.errors
     cells = [cell.as_dict() | {"run": run.attempt} for cell in run.collector.deliveries]
     checks = [check | {"run": run.attempt} for check in run.collector.checks]
+    run.observations.extend(log_observations(entry["log_findings"]))
     entry["reason"] = mode_reason(entry, cells, checks, run.observations)
     result["servers"].append(entry)
     result["deliveries"] += cells
@@ -222,7 +228,20 @@ def mode_reason(
     if reasons and server["exceptions"]:
         reasons[0] += f" (server logged {server['exceptions'][0]})"
     reasons += [f"{name}: check {c['name']} failed: {c['detail']}" for c in checks if not c["ok"]]
+    logged = [f for f in server.get("log_findings", []) if f["phase"] == "run"]
+    if logged:
+        reasons.append(f"{name}: server logged {_logged(logged[0])}")
     return "; ".join(reasons)
+
+
+def _logged(finding: dict[str, Any]) -> str:
+    where = f" at {finding['where']}" if finding["where"] else ""
+    return f"{finding['count']}× {finding['last_line']}{where}"
+
+
+def log_observations(findings: Sequence[dict[str, Any]]) -> list[Observation]:
+    """One failed item per exception the server logged during the run, unprovoked (DECISIONS 4)."""
+    return [Observation(LOG_ITEM + f["exception"], False, _logged(f)) for f in findings if f["phase"] == "run"]
 
 
 def _store_verdicts(
@@ -241,16 +260,28 @@ def _store_verdicts(
     ordered = sorted(everything, key=lambda v: v.as_expected)
     result["reason"] = "; ".join(v.reason for v in ordered if v.reason)
     result["unexpected"] = unexpected_lines(result["env"], everything)
-    result["stale"] = stale_expectations(_facts(result), options.expectations, observed)
+    not_run = [] if result["deep"] else list(DEEP_ITEMS)
+    if options.idle_seconds <= 0:
+        not_run.append(f"check:{IDLE_CHECK}")
+    result["stale"] = stale_expectations(_facts(result), options.expectations, observed, not_run)
 
 
 def stale_expectations(
-    facts: EnvFacts, expectations: Sequence[Expectation], observed: dict[str, list[Observation]]
+    facts: EnvFacts,
+    expectations: Sequence[Expectation],
+    observed: dict[str, list[Observation]],
+    not_run: Sequence[str] = (),
 ) -> list[str]:
-    """Entries that select this env and a mode that ran, yet name none of its items."""
+    """Entries that select this env and a mode that ran, yet name none of its items.
+
+    An entry that names only items this run left out (``not_run``: the deep checks
+    without --deep) is not stale: it had nothing to judge.
+    """
     stale = []
     for entry in expectations:
         if entry.conformance_only or not entry.applies_to_env(facts):
+            continue
+        if entry.items and all(any(fnmatch.fnmatchcase(i, p) for i in not_run) for p in entry.items):
             continue
         judged = [
             items

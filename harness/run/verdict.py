@@ -12,6 +12,9 @@ expected outcomes (``expectations.toml``):
 - unexpected-pass: an expectation says it fails, and it passed every run (the
   known defect is gone: say so loudly);
 - flaky: it passed some runs and failed others ("flaky k/N");
+- logged-errors: a server-log item ("log:<exception>", one per exception the
+  server logged during the run, unprovoked) that no expectation names: the
+  mode's checks may all pass, but it is not a plain pass;
 - error: the harness failed itself (no verdict on the stack);
 - not-tested: the env could not be tried (no interpreter).
 """
@@ -22,7 +25,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from harness.results.schema import OUTCOME_RANK, ItemVerdict, ModeVerdict
-from harness.run.expectations import EnvFacts, Expectation, first_match
+from harness.run.expectations import LOG_ITEM, EnvFacts, Expectation, first_match
 
 # The exit code of ``harness run`` (the worst env wins).
 EXIT_AS_EXPECTED, EXIT_UNEXPECTED, EXIT_ERROR = 0, 1, 2
@@ -44,7 +47,11 @@ def judge_item(
     failures = [run for run in runs if not run.ok]
     expected = first_match(expectations, env, mode, item)
     detail = failures[0].detail if failures else runs[-1].detail
-    if not failures:
+    if item.startswith(LOG_ITEM) and failures:
+        # Logged in some runs only is still logged: a log item exists only where it was seen.
+        outcome = "known" if expected is not None else "logged-errors"
+        as_expected = expected is not None
+    elif not failures:
         outcome = "unexpected-pass" if expected is not None and expected.outcome == "fail" else "pass"
         as_expected = outcome == "pass"
     elif len(failures) < len(runs):
@@ -128,7 +135,12 @@ def unexpected_lines(env: str, modes: Sequence[ModeVerdict]) -> list[str]:
         for outcome, items in by_outcome.items():
             first = items[0]
             more = f" (and {len(items) - 1} more)" if len(items) > 1 else ""
-            what = {"fail": "failed", "flaky": f"flaky {first.failures}/{first.runs}", "unexpected-pass": "passed"}
+            what = {
+                "fail": "failed",
+                "flaky": f"flaky {first.failures}/{first.runs}",
+                "unexpected-pass": "passed",
+                "logged-errors": "in the server log",
+            }
             text = what.get(outcome, outcome)
             if outcome == "unexpected-pass":
                 text += f", but {first.expectation} says it fails: is the known defect gone?"

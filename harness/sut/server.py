@@ -5,6 +5,8 @@ within a bounded start-up time.  The readiness probe lives beside the launch.
 
 from __future__ import annotations
 
+import contextlib
+import shutil
 import threading
 import time
 from collections.abc import Iterator
@@ -20,6 +22,7 @@ from harness.sut.config import ChatConfig
 from harness.sut.logs import django_warnings, last_error_line, logged_exceptions
 from harness.sut.ports import free_port
 from harness.sut.procs import ManagedProcess
+from harness.sut.serverlog import log_findings, log_size, settle_log
 from harness.sut.venv import SutEnv
 
 STARTUP_TIMEOUT = 60.0
@@ -42,6 +45,10 @@ class ServerStart:
     harness_error: bool = False  # the error is the harness's own: no verdict on the server
     http_status: int | None = None
     ws_status: int | None = None
+    log_path: str = ""
+    stop_offset: int | None = None  # the log's size when the harness asked the server to stop
+    # Its incidents by exception and phase (run, shutdown, provoked): harness/sut/serverlog.py
+    log_findings: list[dict[str, object]] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, object]:
         return dict(self.__dict__)
@@ -87,6 +94,7 @@ class ChatServer:
         log_dir: Path,
         key_suffix: str = "",
         log_name: str = "",
+        keep_dir: Path | None = None,
     ) -> None:
         port = free_port()
         self.base_url = f"http://127.0.0.1:{port}"
@@ -96,9 +104,16 @@ class ChatServer:
         self._stopping = threading.Event()
         began = time.monotonic()
         # One log per server run: a re-run, or a suite run of the same env, must
-        # not write into a log that a stopping server still writes to.
+        # not write into a log that a stopping server still writes to.  Two runs of
+        # one env at once share its logs folder: a server logs into its run's own
+        # folder (log_dir), copied to keep_dir once stopped.
         self.run_name = f"{log_name or mode}{key_suffix}"  # log_name: one of several processes
-        self.log_path = log_dir / f"server-{self.run_name}.log"
+        name = f"server-{self.run_name}.log"
+        self.log_path = log_dir / name
+        self._kept = keep_dir / name if keep_dir is not None else None
+        self.record.log_path = str(self._kept or self.log_path)
+        # (check, start, end) byte ranges of the log written while a check provoked errors on purpose
+        self.provoked: list[tuple[str, int, int]] = []
         self.process = ManagedProcess(launch.cmd, self.log_path, cwd=config.stack.project_dir, env=env)
         probe_path = config.stack.probe_socket_path()
         self._watch = threading.Thread(
@@ -126,9 +141,18 @@ class ChatServer:
     def stop(self) -> ServerStart:
         """Stop the server (INT, TERM, KILL) and keep what its log shows."""
         self._stopping.set()
+        # What the harness's last closes made the server log belongs to the run: let it settle.
+        settle_log(self.log_path)
+        self.record.stop_offset = log_size(self.log_path)
         self.process.stop()
         self._watch.join(10)
         log = self.process.log_text()
+        data = self.log_path.read_bytes() if self.log_path.exists() else b""
+        findings = log_findings(data, self.record.stop_offset, self.provoked)
+        self.record.log_findings = [finding.as_dict() for finding in findings]
+        if self._kept is not None:
+            with contextlib.suppress(OSError):
+                shutil.copyfile(self.log_path, self._kept)
         lines = log.splitlines()
         self.record.log_excerpt = "\n".join(lines[:LOG_EXCERPT_LINES])
         self.record.log_tail = "\n".join(lines[LOG_EXCERPT_LINES:][-LOG_TAIL_LINES:])

@@ -63,16 +63,30 @@ class ServerGroup:
         log_dir: Path,
         key_suffix: str = "",
         processes: int = 1,
+        keep_dir: Path | None = None,
     ) -> None:
         count = processes_for(mode, processes)
         self.servers = [
-            ChatServer(config, sut, mode, db_path, log_dir, key_suffix, f"{mode}-p{i + 1}" if count > 1 else "")
+            ChatServer(
+                config, sut, mode, db_path, log_dir, key_suffix, f"{mode}-p{i + 1}" if count > 1 else "", keep_dir
+            )
             for i in range(count)
         ]
         self.run_name = f"{mode}{key_suffix}"
         self.record = self.servers[0].record
         self.base_url = self.servers[0].base_url
         self.base_urls = [s.base_url for s in self.servers]
+        # The scenarios and the session checks talk to process 1 (placement aside):
+        # its log is the one whose byte ranges they mark.
+        self.log_path = self.servers[0].log_path
+
+    @property
+    def provoked(self) -> list[tuple[str, int, int]]:
+        return self.servers[0].provoked
+
+    @provoked.setter
+    def provoked(self, ranges: list[tuple[str, int, int]]) -> None:
+        self.servers[0].provoked = ranges
 
     def await_ready(self) -> ServerStart:
         records = [server.await_ready() for server in self.servers]
