@@ -24,6 +24,21 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--chat-server", default="server", help="server mode name, recorded with each result")
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    for line in (
+        "per_server: does not depend on the channel layer: once per server (DECISIONS 8)",
+        "provokes_server_errors: provokes server exceptions on purpose (DECISIONS 4)",
+        "deep: heavy checks, only with harness run --deep",
+        "early: runs before the other scenarios (it starts a wait that they overlap)",
+    ):
+        config.addinivalue_line("markers", line)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    # Stable: the "early" ones first, everything else in its usual order.
+    items.sort(key=lambda item: item.get_closest_marker("early") is None)
+
+
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     """Delivery cells depend on the stack: each publish path of each kind."""
     if "cell" in metafunc.fixturenames:
@@ -62,9 +77,12 @@ def record_delivery(request: pytest.FixtureRequest) -> Callable[[DeliveryResult]
 def record_check(request: pytest.FixtureRequest) -> Callable[..., None]:
     collector = collector_of(request.config)
 
-    def record(name: str, ok: bool, detail: str) -> None:
+    def record(name: str, ok: bool, detail: str, family: str = "", value: object = None) -> None:
         if collector:
             server = request.config.getoption("--chat-server")
-            collector.checks.append({"name": name, "server": server, "ok": ok, "detail": detail})
+            check = {"name": name, "server": server, "ok": ok, "detail": detail}
+            if family:
+                check |= {"family": family, "value": value}
+            collector.checks.append(check)
 
     return record

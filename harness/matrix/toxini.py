@@ -1,7 +1,7 @@
 """Write tox.ini's env_list and labels from harness/matrix/ (the one source).
 
-    python -m harness.matrix.toxini          # rewrite the generated block of tox.ini
-    python -m harness.matrix.toxini --check  # exit 1 if tox.ini is out of date
+python -m harness.matrix.toxini          # rewrite the generated block of tox.ini
+python -m harness.matrix.toxini --check  # exit 1 if tox.ini is out of date
 """
 
 from __future__ import annotations

@@ -66,7 +66,13 @@ def summary_rows(all_results: list[dict[str, Any]]) -> list[SummaryRow]:
             channels = UNKNOWN if not started else (YES if not items else NO)
             rows.append(
                 SummaryRow(
-                    python, django, result["env"], stack, verdict.name, YES if started else NO, channels,
+                    python,
+                    django,
+                    result["env"],
+                    stack,
+                    verdict.name,
+                    YES if started else NO,
+                    channels,
                     verdict_text(verdict),
                 )
             )

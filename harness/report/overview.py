@@ -151,9 +151,9 @@ def render_grids(all_grids: list[Grid]) -> list[str]:
     out = heading("At a glance", "-")
     out += [
         "One grid per stack release: Django versions down, Python versions across. ✓ works, ✗ does "
-        "not (the env's section says why; \"known\" when every failure is a known upstream defect), "
+        'not (the env\'s section says why; "known" when every failure is a known upstream defect), '
         "≈ flaky, ⚠ harness error (no verdict on the stack), ─ not tested; where the server modes "
-        "differ, each is named (\"✓ uwsgi ✗ runserver\"). Each mark links to its env. The cells are "
+        'differ, each is named ("✓ uwsgi ✗ runserver"). Each mark links to its env. The cells are '
         "what the stack and Django declare plus one step past each edge.",
         "",
     ]

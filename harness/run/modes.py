@@ -22,6 +22,7 @@ import pytest
 from harness.paths import SCENARIOS
 from harness.run.delivery import CellSpec
 from harness.run.plugin import Collector
+from harness.run.security import drop_prestarted, prestart_logout
 from harness.run.verdict import Observation
 from harness.sut.prepare import PreparedSut
 from harness.sut.server import ChatServer, ServerStart
@@ -113,11 +114,16 @@ def drive_modes(
             db = prepared.database_copy(f"chat-{index}-{mode}")
             server = ChatServer(config, prepared.sut, mode, db, prepared.log_dir, key_suffix=f"-m{index}")
             live.append((server, attempt))
+            # The logout check's 5 s quiet period starts once the server is up, not at its turn.
+            prestart_logout(early, server.base_url, family, lambda s=server: s.await_ready().started)
 
     runs: list[ModeRun] = []
     # Stopping waits for the server to exit (uvicorn waits for its tasks):
     # done in the background, while the next mode is driven.
-    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="stop") as stopper:
+    with (
+        ThreadPoolExecutor(max_workers=2, thread_name_prefix="stop") as stopper,
+        ThreadPoolExecutor(max_workers=servers_ahead + 1, thread_name_prefix="logout") as early,
+    ):
         try:
             start_ahead()
             while live:
@@ -133,6 +139,7 @@ def drive_modes(
                     collector = run_scenarios(server.base_url, family, mode, prepared.log_dir)
                     timings["scenarios" + suffix] = round(time.monotonic() - began, 2)
                 observations = observe(record, collector, cells)
+                drop_prestarted(server.base_url)
                 live.popleft()
                 runs.append(ModeRun(mode, attempt, stopper.submit(server.stop), collector, observations))
                 if run_again(mode, attempt, observations):
@@ -141,4 +148,5 @@ def drive_modes(
         finally:
             for server, _ in live:
                 server.stop()
+                drop_prestarted(server.base_url)
     return runs

@@ -1,0 +1,62 @@
+"""Robustness: the message size limit, bad frames and commands, a plain GET to a
+socket URL; each followed by a health probe (issue 12; DECISIONS 8, 9, 9b, 10)."""
+
+from __future__ import annotations
+
+import secrets
+
+import pytest
+
+from harness.run import badinput
+from harness.run.probes import echo_path
+from harness.run.robustness import health, judge_size, message_size_limit
+from harness.stacks import stack_for
+
+FAMILY = "robustness"
+pytestmark = [pytest.mark.per_server, pytest.mark.provokes_server_errors]
+
+
+@pytest.fixture(scope="module")
+def echo(chat):
+    return echo_path(chat.protocol, secrets.token_hex(4))
+
+
+def test_message_size_limit(chat, echo, record_check) -> None:
+    admin = chat.clients["admin"]
+    heartbeats = tuple(chat.protocol.heartbeats)
+    found = judge_size(*message_size_limit(admin.base_url, admin.cookie_header(), echo, heartbeats))
+    healthy, state = health(chat)
+    ok, detail = found.ok and healthy, f"{found.detail}; {state}"
+    record_check("message size limit", ok, detail, family=FAMILY, value=found.value)
+    assert ok, detail
+
+
+def _bad_frame_names() -> list[str]:
+    # Both stacks' names: a stack without JSON commands skips the JSON ones.
+    return list(badinput.probes(badinput.EchoPath("", True), str))
+
+
+@pytest.mark.parametrize("name", _bad_frame_names())
+def test_bad_frame(name: str, chat, echo, record_check) -> None:
+    probes = badinput.probes(echo, chat.protocol.decode)
+    if name not in probes:
+        pytest.skip("this stack relays text as it is: it reads no JSON commands")
+    admin = chat.clients["admin"]
+    behaved, seen = badinput.run_probe(
+        admin.base_url, admin.cookie_header(), echo, probes[name], tuple(chat.protocol.heartbeats)
+    )
+    healthy, state = health(chat)
+    ok = behaved and healthy
+    record_check(name, ok, f"{seen}; {state}", family=FAMILY, value=seen.split(" (expected")[0])
+    assert ok, f"{seen}; {state}"
+
+
+def test_plain_get_to_socket_urls(chat, request: pytest.FixtureRequest, record_check) -> None:
+    admin = chat.clients["admin"]
+    stack = stack_for(request.config.getoption("--chat-stack"))
+    paths = [chat.protocol.socket_path(), stack.probe_socket_path()]
+    behaved, detail, value = badinput.plain_get_check(admin.base_url, admin.cookie_header(), paths)
+    healthy, state = health(chat)
+    ok = behaved and healthy
+    record_check("plain GET to a socket URL", ok, f"{detail}; {state}", family=FAMILY, value=value)
+    assert ok, f"{detail}; {state}"

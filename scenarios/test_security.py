@@ -1,0 +1,60 @@
+"""Security: a foreign Origin (CSWSH), impersonation, eavesdropping, logout
+(issue 12; DECISIONS 3, 6, 7).  Each check records its observed value."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from harness.run.security import (
+    LogoutWatch,
+    eavesdrop_check,
+    impersonation_check,
+    logout_check,
+    origin_check,
+    start_logout,
+    take_prestarted,
+)
+
+FAMILY = "security"
+
+
+@pytest.fixture(scope="session")
+def logout_watch(chat_url: str, request: pytest.FixtureRequest) -> Iterator[LogoutWatch]:
+    """john's extra socket, logged out as early as possible so that the 5 s quiet period
+    of the logout check overlaps other work: ``harness run`` starts it in the background
+    once the server is up (while the previous mode runs); run by hand, the first test."""
+    watch = take_prestarted(chat_url) or start_logout(chat_url, request.config.getoption("--chat-stack"))
+    yield watch
+    watch.close()
+
+
+@pytest.mark.early
+def test_logout_watch_starts(logout_watch: LogoutWatch) -> None:
+    """Only starts the watch (records nothing): the check is test_logged_out_socket_is_deaf."""
+
+
+@pytest.mark.per_server
+def test_foreign_origin_refused(chat, record_check) -> None:
+    found = origin_check(chat)
+    record_check("foreign Origin refused", found.ok, found.detail, family=FAMILY, value=found.value)
+    assert found.ok, found.detail
+
+
+def test_no_eavesdropping(chat, record_check) -> None:
+    found = eavesdrop_check(chat)
+    record_check("no eavesdropping", found.ok, found.detail, family=FAMILY, value=found.value)
+    assert found.ok, found.detail
+
+
+def test_no_impersonation(chat, record_check) -> None:
+    found = impersonation_check(chat)
+    record_check("no impersonation", found.ok, found.detail, family=FAMILY, value=found.value)
+    assert found.ok, found.detail
+
+
+def test_logged_out_socket_is_deaf(logout_watch: LogoutWatch, record_check) -> None:
+    found = logout_check(logout_watch)
+    record_check("logout ends delivery", found.ok, found.detail, family=FAMILY, value=found.value)
+    assert found.ok, found.detail
