@@ -9,6 +9,7 @@ and Redis key prefix.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import time
 from collections import deque
@@ -41,6 +42,10 @@ class ModeRun:
 
 # Decides, from a finished run, whether its mode runs once more.
 RunAgain = Callable[[str, int, list[Observation]], bool]
+
+
+def _started(server: ChatServer) -> bool:
+    return server.await_ready().started
 
 
 def run_scenarios(base_url: str, family: str, server: str, log_dir: Path) -> Collector:
@@ -115,7 +120,7 @@ def drive_modes(
             server = ChatServer(config, prepared.sut, mode, db, prepared.log_dir, key_suffix=f"-m{index}")
             live.append((server, attempt))
             # The logout check's 5 s quiet period starts once the server is up, not at its turn.
-            prestart_logout(early, server.base_url, family, lambda s=server: s.await_ready().started)
+            prestart_logout(early, server.base_url, family, functools.partial(_started, server))
 
     runs: list[ModeRun] = []
     # Stopping waits for the server to exit (uvicorn waits for its tasks):

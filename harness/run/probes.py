@@ -71,6 +71,7 @@ class EchoPath:
     def path(self) -> str:
         self._uses += 1
         return self.template.format(n=self._uses)
+
     def text(self, body: str) -> str:
         return json.dumps({"command": "broadcast", "message": body}) if self.json_commands else body
 

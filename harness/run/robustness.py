@@ -74,8 +74,9 @@ def probe_size(base_url: str, cookie: str, echo: EchoPath, size: int, ignore: It
         heard = listen(ws, max(0.1, PROBE_TIMEOUT - (time.monotonic() - began)), ignore=tuple(ignore))
     finally:
         # A server that refused by the header stops reading: unblock the sender at once.
-        with contextlib.suppress(OSError):
-            ws.sock.shutdown(socket.SHUT_RDWR)
+        if ws.sock is not None:  # None once websocket-client closed it after an error
+            with contextlib.suppress(OSError):
+                ws.sock.shutdown(socket.SHUT_RDWR)
         sender.join(1.0)
         close_quietly(ws)
     if heard.frames and not heard.closed:

@@ -35,12 +35,12 @@ SPY_QUERY = "&user=mary&users=mary&username=mary&group=staff&groups=staff&from=m
 CLAIMS = {"from": "admin", "sender": "admin", "username": "admin", "user_id": 1}
 
 
-def _socket_opens(base_url: str, path: str, cookie: str, origin: str) -> str:
+def _socket_opens(base_url: str, path: str, cookie: str, origin: str, grace: float = ORIGIN_GRACE) -> str:
     """ "refused 403", "closed before any frame: ...", or "accepted" (open after the grace)."""
     ws = None
     try:
         ws = open_socket(base_url, path, cookie, origin=origin)
-        heard = listen(ws, ORIGIN_GRACE, until=lambda h: bool(h.frames))
+        heard = listen(ws, grace, until=lambda h: bool(h.frames))
     except HandshakeRefused as exc:
         return f"refused {exc.status}"
     except (websocket.WebSocketException, OSError) as exc:
@@ -142,14 +142,16 @@ def impersonation_check(chat: ChatSession) -> Finding:
     not reach mary through another user's private channel)."""
     mary = chat.clients["mary"]
     problems, sent = [], 0
-    if isinstance(chat.protocol, ChannelsProtocol):
-        tries = {
+    protocol = chat.protocol
+    if isinstance(protocol, ChannelsProtocol):
+        session = protocol.session
+        tries: dict[str, Callable[[str], object]] = {
             SOCKET: lambda text: chat.clients["john"].send(
                 json.dumps({"command": "user", "user": "mary", "message": text, **CLAIMS})
             ),
             HTTP: lambda text: chat.clients["john"].post(
                 "/publish/",
-                {"kind": "user", "target": "mary", "message": text, "session": chat.protocol.session}
+                {"kind": "user", "target": "mary", "message": text, "session": session}
                 | {k: str(v) for k, v in CLAIMS.items()},
             ),
         }
@@ -237,7 +239,7 @@ def start_logout(base_url: str, family: str) -> LogoutWatch:
 
 # Watches started in the background as soon as a server is ready (harness.run.modes),
 # by base URL: the 5 s after logout then pass while other modes run.
-_PRESTARTED: dict[str, Future[LogoutWatch]] = {}
+_PRESTARTED: dict[str, Future[LogoutWatch | None]] = {}
 _PRESTART_WAIT = 20.0
 
 
