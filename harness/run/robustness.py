@@ -14,7 +14,8 @@ from dataclasses import dataclass
 
 import websocket
 
-from harness.run.delivery import EVERYBODY, CellSpec, ChatSession
+from harness.errors import ClientError
+from harness.run.delivery import DELIVERY_TIMEOUT, EVERYBODY, ChatSession
 from harness.run.probes import PROBE_TIMEOUT, EchoPath, HandshakeRefused, Heard, close_quietly, listen, open_socket
 
 KIB, MIB = 1024, 1024 * 1024
@@ -33,9 +34,30 @@ class Finding:
 
 
 def health(chat: ChatSession) -> tuple[bool, str]:
-    """The other clients still get a broadcast (one delivery cell, with its barrier)."""
-    result = chat.check(CellSpec("broadcast", "john", EVERYBODY))
-    return result.ok, "healthy: the others still get a broadcast" if result.ok else f"unhealthy: {result.detail}"
+    """The other clients still get a broadcast: john broadcasts, all three must hear it
+    (no barrier: only arrival matters here, and each bad input is followed by one)."""
+    notes = chat.reopen_closed_sockets()
+    text = f"health:{chat.session_tag}:{time.monotonic()}"
+    try:
+        chat.protocol.send(
+            chat.clients["john"], "broadcast", EVERYBODY, text, chat.protocol.publish_paths["broadcast"][0]
+        )
+    except ClientError as exc:
+        return False, f"unhealthy: the broadcast could not be sent: {exc}"
+    began = time.monotonic()
+    missing = [
+        user
+        for user, client in chat.clients.items()
+        if not client.inbox.wait_for(
+            lambda frames: any(chat.protocol.decode(f.text) == text for f in frames),
+            max(0.0, began + DELIVERY_TIMEOUT - time.monotonic()),
+        )
+    ]
+    if missing:
+        return False, f"unhealthy: {', '.join(missing)} did not get a broadcast within {DELIVERY_TIMEOUT:.0f} s" + (
+            f" ({'; '.join(notes)})" if notes else ""
+        )
+    return True, "healthy: the others still get a broadcast"
 
 
 def _size_label(size: int) -> str:
