@@ -33,15 +33,20 @@ class Finding:
     value: str
 
 
+def deaf_note(chat: ChatSession) -> str | None:
+    """Why nothing can be observed on this session (its sockets hear nothing at all), or None."""
+    deaf = [user for user in chat.clients if chat.deaf(user)]
+    return f"not observed: nothing at all reached {', '.join(deaf)} since connecting (deaf)" if deaf else None
+
+
 def health(chat: ChatSession) -> tuple[bool, str]:
     """The other clients still get a broadcast: john broadcasts, all three must hear it
     (no barrier: only arrival matters here, and each bad input is followed by one)."""
     notes = chat.reopen_closed_sockets()
     text = f"health:{chat.session_tag}:{time.monotonic()}"
     try:
-        chat.protocol.send(
-            chat.clients["john"], "broadcast", EVERYBODY, text, chat.protocol.publish_paths["broadcast"][0]
-        )
+        path = chat.protocol.publish_paths["broadcast"][0]
+        chat.protocol.send(chat.clients["john"], "broadcast", EVERYBODY, text, path)
     except ClientError as exc:
         return False, f"unhealthy: the broadcast could not be sent: {exc}"
     began = time.monotonic()
@@ -50,13 +55,12 @@ def health(chat: ChatSession) -> tuple[bool, str]:
         for user, client in chat.clients.items()
         if not client.inbox.wait_for(
             lambda frames: any(chat.protocol.decode(f.text) == text for f in frames),
-            max(0.0, began + DELIVERY_TIMEOUT - time.monotonic()),
+            max(0.0, began + chat.wait_timeout(user) - time.monotonic()),
         )
     ]
     if missing:
-        return False, f"unhealthy: {', '.join(missing)} did not get a broadcast within {DELIVERY_TIMEOUT:.0f} s" + (
-            f" ({'; '.join(notes)})" if notes else ""
-        )
+        why = f" ({'; '.join(notes)})" if notes else ""
+        return False, f"unhealthy: {', '.join(missing)} did not get a broadcast within {DELIVERY_TIMEOUT:.0f} s{why}"
     return True, "healthy: the others still get a broadcast"
 
 

@@ -21,7 +21,7 @@ from harness.clients import ChatClient
 from harness.errors import ClientError
 from harness.run.delivery import DELIVERY_TIMEOUT, EVERYBODY, WARMUP_INTERVAL, WARMUP_TIMEOUT, ChatSession
 from harness.run.probes import HandshakeRefused, close_quietly, listen, open_socket
-from harness.run.robustness import Finding
+from harness.run.robustness import Finding, deaf_note
 from harness.stacks import stack_for
 from harness.stacks.base import HTTP, SOCKET, Protocol
 from harness.stacks.channels import ChannelsProtocol
@@ -113,6 +113,12 @@ def _barrier(chat: ChatSession, clients: list[ChatClient]) -> bool:
     marker = f"barrier:{chat.session_tag}:{time.monotonic()}"
     chat.broadcast_from_admin(marker)
     return all(c.inbox.wait_for(_has(chat, marker), DELIVERY_TIMEOUT) for c in clients)
+
+
+def not_observed(chat: ChatSession) -> Finding | None:
+    """✗ at once when the chat session's sockets hear nothing: absence would prove nothing."""
+    note = deaf_note(chat)
+    return Finding(False, note, "not observed") if note else None
 
 
 def eavesdrop_check(chat: ChatSession) -> Finding:
@@ -272,6 +278,8 @@ def logout_check(watch: LogoutWatch) -> Finding:
         after = client.closed_at - watch.logged_out_at
         closed = f"closed {after:.1f} s after logout ({client.inbox.closed_reason})"
         return Finding(True, closed, f"closed after {after:.1f} s")
+    if not watch.warm:
+        return Finding(False, "the socket never heard a broadcast before logout: nothing proven", "not observed")
     admin = ChatClient(watch.base_url, "admin")
     try:
         admin.login()
@@ -289,7 +297,5 @@ def logout_check(watch: LogoutWatch) -> Finding:
     if got:
         value = f"open, got {' and '.join(got)} sent {sent_at:.1f} s after logout"
         return Finding(False, value, "still delivers")
-    if not watch.warm:
-        return Finding(False, "the socket never heard a broadcast before logout: nothing proven", "not observed")
     note = "" if settled else " (nor its own broadcast: it hears nothing at all)"
     return Finding(True, f"open, got neither message sent {sent_at:.1f} s after logout{note}", "open, deaf to user")
