@@ -9,15 +9,22 @@ from tests.conftest import BROKEN_SERVERS, CHANNELS_E2E_ENV, E2E_ENV
 
 pytestmark = pytest.mark.e2e
 
-# Known upstream behaviours (expectations.toml), failing on the real servers too.
 LOGOUT = "logout ends delivery"
-WS4REDIS_UWSGI_KNOWN = {
-    "foreign Origin refused",
-    LOGOUT,
+SECURITY_CHECKS = {"foreign Origin refused", "no eavesdropping", "no impersonation", LOGOUT}
+JSON_CHECKS = {"invalid JSON", "unknown command", "wrong JSON types"}  # Channels' chat server reads JSON
+ROBUSTNESS_CHECKS = {
     "message size limit",
+    "binary frame",
     "invalid UTF-8 closes 1007",
+    "ping answered",
     "fragmented message reassembled",
+    "plain GET to a socket URL",
 }
+# Known upstream behaviours (expectations.toml), failing on the real servers too.
+WS4REDIS_RUNSERVER_KNOWN = {"foreign Origin refused", LOGOUT, "message size limit"}
+WS4REDIS_UWSGI_KNOWN = WS4REDIS_RUNSERVER_KNOWN | {"invalid UTF-8 closes 1007", "fragmented message reassembled"}
+DAPHNE_KNOWN = {LOGOUT, "message size limit", "invalid UTF-8 closes 1007"}
+UVICORN_KNOWN = {LOGOUT}
 
 
 def _failed(result: dict) -> dict[str, str]:

@@ -273,13 +273,13 @@ def logout_check(watch: LogoutWatch) -> Finding:
     """DECISIONS 3: ✓ when the logged-out socket gets no private or group message sent
     more than LOGOUT_QUIET seconds after logout."""
     client = watch.client
+    if not watch.warm:  # nothing to wait for: absence would prove nothing
+        return Finding(False, "the socket never heard a broadcast before logout: nothing proven", "not observed")
     time.sleep(max(0.0, watch.logged_out_at + LOGOUT_QUIET - time.monotonic()))
     if client.closed_at is not None:
         after = client.closed_at - watch.logged_out_at
         closed = f"closed {after:.1f} s after logout ({client.inbox.closed_reason})"
         return Finding(True, closed, f"closed after {after:.1f} s")
-    if not watch.warm:
-        return Finding(False, "the socket never heard a broadcast before logout: nothing proven", "not observed")
     admin = ChatClient(watch.base_url, "admin")
     try:
         admin.login()
