@@ -22,6 +22,7 @@ from harness.report import overview
 from harness.report.blocks import to_html, to_rst
 from harness.report.compatibility import render_env, render_summary, summary_rows
 from harness.report.details import detail_blocks
+from harness.report.families import render_family_grids
 from harness.report.found import render_findings
 from harness.report.load import load_section
 from harness.report.rst import heading
@@ -52,6 +53,7 @@ def render_rst(all_results: list[dict[str, Any]], previous: list[dict[str, Any]]
     out += [".. contents::", "   :depth: 2", "   :backlinks: none", ""]
     out += render_findings(all_results)
     out += overview.render_grids(overview.grids(all_results))
+    out += render_family_grids(all_results)
     if previous is not None:
         found = overview.changes(previous, all_results)
         out += overview.render_changes(found, since, {r["env"] for r in all_results})

@@ -47,8 +47,11 @@ class Heard:
         return int(words[3]) if by_server else None
 
     def summary(self) -> str:
+        """Short, for the report's cell: "closed 1009 message too big", "dropped, no close frame"."""
         if self.closed:
-            return self.closed
+            if self.closed.startswith("connection lost"):
+                return "dropped, no close frame"
+            return self.closed.replace("closed by server: ", "closed ")
         if self.pongs:
             return f"{self.pongs} pong(s)"
         if self.frames:

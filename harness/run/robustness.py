@@ -165,4 +165,5 @@ def judge_size(accepted: int | None, refused: int | None, refusal: Heard | None,
     how = refusal.summary() if refusal else "refused"
     ok = refusal is not None and refusal.close_code == TOO_BIG
     detail = f"{value}; above it {how}" + ("" if ok else f" (expected a {TOO_BIG} close)") + f"; {stop}"
-    return Finding(ok, detail, value)
+    code = refusal.close_code if refusal else None
+    return Finding(ok, detail, f"{value}, then {f'closed {code}' if code else 'dropped'}")
