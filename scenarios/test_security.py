@@ -4,35 +4,38 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from concurrent.futures import Future
 
 import pytest
 
 from harness.run.security import (
     LogoutWatch,
+    claim_watch,
+    close_watch,
     eavesdrop_check,
     impersonation_check,
     logout_check,
     not_observed,
     origin_check,
-    start_logout,
-    take_prestarted,
+    resolve_watch,
 )
 
 FAMILY = "security"
 
 
 @pytest.fixture(scope="session")
-def logout_watch(chat_url: str, request: pytest.FixtureRequest) -> Iterator[LogoutWatch]:
+def logout_watch(chat_url: str, request: pytest.FixtureRequest) -> Iterator[Future[LogoutWatch | None]]:
     """john's extra socket, logged out as early as possible so that the 5 s quiet period
     of the logout check overlaps other work: ``harness run`` starts it in the background
-    once the server is up (while the previous mode runs); run by hand, the first test."""
-    watch = take_prestarted(chat_url) or start_logout(chat_url, request.config.getoption("--chat-stack"))
-    yield watch
-    watch.close()
+    once the server is up (while the previous mode runs); run by hand, the first test
+    starts it in the background.  Only the check itself waits for it."""
+    future = claim_watch(chat_url, request.config.getoption("--chat-stack"))
+    yield future
+    close_watch(future)
 
 
 @pytest.mark.early
-def test_logout_watch_starts(logout_watch: LogoutWatch) -> None:
+def test_logout_watch_starts(logout_watch: Future[LogoutWatch | None]) -> None:
     """Only starts the watch (records nothing): the check is test_logged_out_socket_is_deaf."""
 
 
@@ -55,7 +58,14 @@ def test_no_impersonation(chat, record_check) -> None:
     assert found.ok, found.detail
 
 
-def test_logged_out_socket_is_deaf(logout_watch: LogoutWatch, record_check) -> None:
-    found = logout_check(logout_watch)
+def test_logged_out_socket_is_deaf(
+    logout_watch: Future[LogoutWatch | None], chat_url: str, request: pytest.FixtureRequest, record_check
+) -> None:
+    watch, own = resolve_watch(logout_watch, chat_url, request.config.getoption("--chat-stack"))
+    try:
+        found = logout_check(watch)
+    finally:
+        if own:
+            watch.close()
     record_check("logout ends delivery", found.ok, found.detail, family=FAMILY, value=found.value)
     assert found.ok, found.detail

@@ -109,10 +109,11 @@ def test_staff_room_admitting_john_fails_only_that_check(run_harness) -> None:
     # An unexpected failure is re-run once, and fails again: not flaky.
     assert all(c["ok"] for c in result["deliveries"]) and len(result["deliveries"]) == 2 * 30
     [mode] = result["modes"]
-    assert [(i["item"], i["outcome"], i["failures"], i["runs"]) for i in mode["items"]] == [
+    unexpected = [i for i in mode["items"] if i["outcome"] != "known"]  # daphne's known ones (issue 12) aside
+    assert [(i["item"], i["outcome"], i["failures"], i["runs"]) for i in unexpected] == [
         ("check:staff-only room", "fail", 2, 2)
     ]
-    assert _failed_checks(result) == {"staff-only room"}
+    assert _failed_checks(result) == {"staff-only room"} | DAPHNE_KNOWN
     detail = next(c["detail"] for c in result["checks"] if c["name"] == "staff-only room")
     assert "john (not staff) was admitted" in detail and "mary (not staff) was admitted" in detail
     assert "admin (staff) was not admitted" not in detail

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import pytest
 
+from harness.report.blocks import Table
 from harness.report.families import cell_text, family_blocks, render_family_grids
-from harness.run.probes import Heard
+from harness.run.probes import EchoPath, Heard
 from harness.run.robustness import MAX_PROBES, judge_size, message_size_limit
 
 TOO_BIG = Heard(closed="closed by server: 1009 message too big")
@@ -22,7 +23,7 @@ def _search(limit: int, refusal: Heard = TOO_BIG, slow_from: int | None = None):
             return "slow", Heard(timed_out=True)
         return ("accepted", Heard(frames=[b"ok"])) if size <= limit else ("refused", refusal)
 
-    found = judge_size(*message_size_limit("", "", None, probe=probe))
+    found = judge_size(*message_size_limit("", "", EchoPath("/ws/{n}", json_commands=False), probe=probe))
     return found, sizes
 
 
@@ -80,6 +81,7 @@ RESULT = {
 
 def test_env_table_shows_per_server_checks_on_each_layer() -> None:
     [_, _, table] = family_blocks(RESULT)
+    assert isinstance(table, Table)
     assert table.header == ["Family", "Check", "daphne+redis", "daphne+inmemory", "uvicorn+redis"]
     rows = {row[1]: row[2:] for row in table.rows}
     assert rows["foreign Origin refused"] == ["✓ refused 403", "✓ refused 403", "✗ accepted"]

@@ -94,7 +94,7 @@ def fragmented(echo: EchoPath, decode: Callable[[str], str]) -> Probe:
         def texts(heard: Heard) -> list[str]:
             return [decode(f.decode("utf-8", "replace")) for f in heard.frames]
 
-        heard = listen(ws, ANSWER_WAIT, until=lambda h: body in texts(h) or marker in texts(h), ignore=ignore)
+        heard = listen(ws, CLOSE_WAIT, until=lambda h: body in texts(h) or marker in texts(h), ignore=ignore)
         if not heard.closed:  # a duplicate would come before the marker; ws4redis echoes no second frame
             more = listen(ws, AFTER_WAIT, until=lambda h: marker in texts(h), ignore=ignore)
             heard.frames += more.frames

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import secrets
+import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import Executor, Future
@@ -197,16 +198,38 @@ def impersonation_check(chat: ChatSession) -> Finding:
 @dataclass
 class LogoutWatch:
     """john's extra socket on a chat session of its own, logged out over HTTP at
-    ``logged_out_at``; ``warm`` says it heard a broadcast before the logout."""
+    ``logged_out_at``; ``warm`` says it heard a broadcast before the logout.
+
+    ``control`` is a second socket of john's that stays logged in and broadcasts a
+    tick every TICK seconds on the session: both sockets stay busy, so a server that
+    closes idle sockets (uvicorn closed one after 5 s here) is not taken for one that
+    closes a logged-out socket, and a close of the control says the check saw nothing."""
 
     base_url: str
     protocol: Protocol
     client: _TimedClient
+    control: _TimedClient
     logged_out_at: float
     warm: bool
+    stop: threading.Event
 
     def close(self) -> None:
+        self.stop.set()
         self.client.close()
+        self.control.close()
+
+
+TICK = 1.0
+
+
+def _tick(protocol: Protocol, control: ChatClient, stop: threading.Event) -> None:
+    while not stop.wait(TICK):
+        try:
+            protocol.send(
+                control, "broadcast", EVERYBODY, f"tick:{time.monotonic()}", protocol.publish_paths["broadcast"][0]
+            )
+        except ClientError:
+            return
 
 
 def _publish(protocol: Protocol, sender: ChatClient, kind: str, target: str, text: str) -> None:
@@ -229,18 +252,24 @@ def start_logout(base_url: str, family: str) -> LogoutWatch:
     """john logs in, opens a socket (warmed: it hears a broadcast), and logs out over HTTP."""
     protocol = stack_for(family).protocol(f"logout-{secrets.token_hex(4)}")
     client = _TimedClient(base_url, "john", ignore=protocol.heartbeats)
+    control = _TimedClient(base_url, "john", ignore=protocol.heartbeats)
+    stop = threading.Event()
     try:
-        client.login()
-        client.connect(protocol.socket_path())
+        for each in (client, control):
+            each.login()
+            each.connect(protocol.socket_path())
         deadline = time.monotonic() + WARMUP_TIMEOUT
         warm = False
         while not warm and time.monotonic() < deadline:
             warm = _hears_itself(protocol, client, WARMUP_INTERVAL)
+        threading.Thread(target=_tick, args=(protocol, control, stop), name="logout-tick", daemon=True).start()
         client.post("/accounts/logout/", {})
     except BaseException:
+        stop.set()
         client.close()
+        control.close()
         raise
-    return LogoutWatch(base_url, protocol, client, time.monotonic(), warm)
+    return LogoutWatch(base_url, protocol, client, control, time.monotonic(), warm, stop)
 
 
 # Watches started in the background as soon as a server is ready (harness.run.modes),
@@ -253,20 +282,47 @@ def prestart_logout(pool: Executor, base_url: str, family: str, ready: Callable[
     _PRESTARTED[base_url] = pool.submit(lambda: start_logout(base_url, family) if ready() else None)
 
 
-def take_prestarted(base_url: str) -> LogoutWatch | None:
-    """The background watch for this server, if one was started and it worked."""
+def claim_watch(base_url: str, family: str) -> Future[LogoutWatch | None]:
+    """This server's watch, started in the background if ``harness run`` did not start one:
+    nobody waits for it before the check itself (resolve_watch)."""
     future = _PRESTARTED.pop(base_url, None)
+    if future is None:
+        future = Future()
+
+        def start() -> None:
+            try:
+                future.set_result(start_logout(base_url, family))
+            except BaseException as exc:
+                future.set_exception(exc)
+
+        threading.Thread(target=start, name="logout-watch", daemon=True).start()
+    return future
+
+
+def resolve_watch(future: Future[LogoutWatch | None], base_url: str, family: str) -> tuple[LogoutWatch, bool]:
+    """The watch once started, and whether the caller must close it: a background start
+    that failed is tried once more here (so that its error, if it persists, is the scenario's)."""
     try:
-        return future.result(_PRESTART_WAIT) if future is not None else None
+        watch = future.result(_PRESTART_WAIT)
     except Exception:
-        return None  # the scenario starts its own; the error shows there if it persists
+        watch = None
+    return (watch, False) if watch is not None else (start_logout(base_url, family), True)
+
+
+def close_watch(future: Future[LogoutWatch | None]) -> None:
+    try:
+        watch = future.result(_PRESTART_WAIT)
+    except Exception:
+        return
+    if watch is not None:
+        watch.close()
 
 
 def drop_prestarted(base_url: str) -> None:
-    """A watch nobody took (its mode's scenarios did not run): close its socket."""
-    watch = take_prestarted(base_url)
-    if watch is not None:
-        watch.close()
+    """A watch nobody took (its mode's scenarios did not run): close its sockets."""
+    future = _PRESTARTED.pop(base_url, None)
+    if future is not None:
+        close_watch(future)
 
 
 def logout_check(watch: LogoutWatch) -> Finding:
@@ -276,6 +332,10 @@ def logout_check(watch: LogoutWatch) -> Finding:
     if not watch.warm:  # nothing to wait for: absence would prove nothing
         return Finding(False, "the socket never heard a broadcast before logout: nothing proven", "not observed")
     time.sleep(max(0.0, watch.logged_out_at + LOGOUT_QUIET - time.monotonic()))
+    if watch.control.closed_at is not None:
+        after = watch.control.closed_at - watch.logged_out_at
+        why = f"the server also closed john's socket that stayed logged in ({after:.1f} s after the logout)"
+        return Finding(False, f"not observed: {why}", "not observed")
     if client.closed_at is not None:
         after = client.closed_at - watch.logged_out_at
         closed = f"closed {after:.1f} s after logout ({client.inbox.closed_reason})"
