@@ -55,7 +55,7 @@ def _each(texts: tuple[str, ...]) -> Probe:
 
 def _invalid_json(ws: websocket.WebSocket, ignore: tuple[str, ...]) -> tuple[bool, Heard, str]:
     ws.send(BAD_JSON)
-    heard = listen(ws, ANSWER_WAIT, until=lambda h: bool(h.frames), ignore=ignore)
+    heard = listen(ws, CLOSE_WAIT, until=lambda h: bool(h.frames), ignore=ignore)
     # An error answer or a close are both fine; health decides the rest.
     return True, heard, "no requirement beyond health"
 
