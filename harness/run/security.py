@@ -53,19 +53,29 @@ def _socket_opens(base_url: str, path: str, cookie: str, origin: str, grace: flo
     return "accepted" + (f", got {len(heard.frames)} frame(s)" if heard.frames else "")
 
 
+def secure_path(protocol: Protocol) -> str:
+    """The socket path set up as the stack recommends for production: Channels' chat
+    server has the chat behind AllowedHostsOriginValidator at /ws/secure/chat/
+    (chatservers/channels/chat/routing.py); ws4redis has nothing to set up."""
+    if isinstance(protocol, ChannelsProtocol):
+        return f"/ws/secure/chat/?session={protocol.session}"
+    return protocol.socket_path()
+
+
 def origin_check(chat: ChatSession) -> Finding:
     """admin's valid session cookie with Origin: evil.example must not get a socket;
     the same handshake with the server's own origin must."""
     admin = chat.clients["admin"]
     parts = urlsplit(admin.base_url)
     own = f"{parts.scheme}://{parts.netloc}"
-    path = chat.protocol.socket_path()
+    path = secure_path(chat.protocol)
     evil = _socket_opens(admin.base_url, path, admin.cookie_header(), EVIL_ORIGIN)
     mine = _socket_opens(admin.base_url, path, admin.cookie_header(), own, grace=0.0)  # its 101 is enough
     refused = not evil.startswith("accepted")
     ok = refused and mine.startswith("accepted")
-    detail = f"Origin {EVIL_ORIGIN}: {evil}; own origin {own}: {mine}"
-    return Finding(ok, detail, ("foreign refused" if refused else "foreign accepted") + f" ({evil.split(',')[0]})")
+    detail = f"{path.split('?')[0]}: Origin {EVIL_ORIGIN}: {evil}; own origin {own}: {mine}"
+    value = ("foreign refused" if refused else "foreign accepted") + f" ({evil.split(',')[0]})"
+    return Finding(ok, detail, value if mine.startswith("accepted") else f"own origin {mine.split(',')[0]}")
 
 
 class _TimedClient(ChatClient):

@@ -24,17 +24,10 @@ else:
 
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
-from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
-from django.conf import settings  # noqa: E402
 
 from chat.routing import websocket_urlpatterns  # noqa: E402
 
-websocket = AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
-if settings.CHAT_ORIGIN_VALIDATOR:
-    # Channels' production advice against cross-site WebSocket hijacking: only
-    # pages served from ALLOWED_HOSTS may open a socket (a browser sends Origin).
-    websocket = AllowedHostsOriginValidator(websocket)
-protocols = {"websocket": websocket}
+protocols = {"websocket": AuthMiddlewareStack(URLRouter(websocket_urlpatterns))}
 if DJANGO_SERVES_HTTP:
     protocols["http"] = django_http
 
