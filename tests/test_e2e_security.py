@@ -47,7 +47,9 @@ def test_channels_server_with_one_fault_per_check_fails_exactly_those(run_harnes
         "foreign Origin refused",
         "no impersonation",
         "no eavesdropping",
+        "invalid JSON",
         "unknown command",
+        "wrong JSON types",
         "binary frame",
         "message size limit",
         "plain GET to a socket URL",
@@ -57,7 +59,8 @@ def test_channels_server_with_one_fault_per_check_fails_exactly_those(run_harnes
     assert "named as sent by ['admin']" in failed["no impersonation"]
     assert "john's socket got 1 of mary's private message(s)" in failed["no eavesdropping"]
     assert "expected answered BAD_COMMAND" in failed["unknown command"]
-    assert "unhealthy" in failed["binary frame"]
+    assert "unhealthy" in failed["binary frame"] and "unhealthy" in failed["invalid JSON"]
+    assert "expected answered BAD_COMMAND to each of 2" in failed["wrong JSON types"]
     assert "search stopped by time" in failed["message size limit"]
     assert "500" in failed["plain GET to a socket URL"]
     values = {c["name"]: c["value"] for c in result["checks"] if c.get("family") in ("security", "robustness")}

@@ -70,20 +70,24 @@ class InsecureConsumer(ChatConsumer):
 
 
 class FragileConsumer(InsecureConsumer):
-    """Handles bad input badly, one way per check: an unknown command gets no answer,
-    a binary frame blocks the server's event loop (a synchronous sleep in async
-    code) for longer than the health probe waits, and a text frame over 256 KiB is
-    left unanswered (as a size limit turned off would leave a server chewing)."""
+    """Handles bad input badly, one way per check: an unknown command or a JSON list
+    gets no answer, a binary frame or cut-off JSON blocks the server's event loop (a
+    synchronous sleep in async code) for longer than the health probe waits, and a
+    text frame over 256 KiB is left unanswered (as a size limit turned off would
+    leave a server chewing)."""
 
     async def receive(self, text_data=None, bytes_data=None, **kwargs):
-        if bytes_data is not None:
-            time.sleep(BLOCK_SECONDS)  # blocking in async code: the bug on purpose
+        if bytes_data is not None or (text_data or "").startswith('{"command": "broadcast", "message": ') and not (
+            text_data or ""
+        ).endswith("}"):
+            # A binary frame or cut-off JSON: blocking in async code, the bug on purpose.
+            time.sleep(BLOCK_SECONDS)
             return
         if text_data is not None and len(text_data) > 256 * 1024:
             return
         await super().receive(text_data=text_data, bytes_data=bytes_data, **kwargs)
 
     async def receive_json(self, content, **kwargs):
-        if isinstance(content, dict) and content.get("command") not in groups.KINDS + ("join", "leave", "send"):
-            return  # no BAD_COMMAND answer
+        if not isinstance(content, dict) or content.get("command") not in groups.KINDS + ("join", "leave", "send"):
+            return  # no BAD_COMMAND answer to an unknown command or a JSON list
         await super().receive_json(content, **kwargs)
