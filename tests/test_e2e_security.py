@@ -77,4 +77,4 @@ def test_ws4redis_server_trusting_the_query_fails_eavesdropping_and_impersonatio
     failed = _failed(result)
     assert set(failed) == WS4REDIS_UWSGI_KNOWN | {"no eavesdropping", "no impersonation"}, failed
     assert "john's socket got 1 of mary's private message(s)" in failed["no eavesdropping"]
-    assert "mary got john's text 1 time(s) through a private channel" in failed["no impersonation"]
+    assert "mary got john's text through a private channel" in failed["no impersonation"]

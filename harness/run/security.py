@@ -186,18 +186,27 @@ def impersonation_check(chat: ChatSession) -> Finding:
     else:
         # ws4redis frames carry no sender: the way to speak as mary is to publish into
         # her channel; john's socket asks to publish to "user" (himself) and names mary.
-        spy = _extra_socket(chat, "john", chat.protocol.socket_path().split("?")[0] + "?publish-user" + SPY_QUERY)
+        # It hears its own message back (subscribe-user, echo): then it was published,
+        # and the barrier, published after, settles whether mary got it.
+        query = "?publish-user&subscribe-user&echo" + SPY_QUERY
+        spy = _extra_socket(chat, "john", chat.protocol.socket_path().split("?")[0] + query)
         try:
             start = len(mary.inbox.snapshot())
             text = f"claim-socket:{chat.session_tag}:{time.monotonic()}"
-            spy.send(text)
-            sent += 1
+            deadline = time.monotonic() + WARMUP_TIMEOUT
+            published = False
+            while not published and time.monotonic() < deadline:  # ws4redis subscribes after the 101
+                spy.send(text)
+                sent += 1
+                published = spy.inbox.wait_for(_has(chat, text), WARMUP_INTERVAL)
+            if not published:
+                problems.append("john's socket never heard its own message back (not observed)")
             settled = _barrier(chat, [mary])
             got = sum(chat.protocol.decode(f.text) == text for f in mary.inbox.snapshot()[start:])
         finally:
             spy.close()
         if got:
-            problems.append(f"mary got john's text {got} time(s) through a private channel")
+            problems.append(f"mary got john's text through a private channel ({got} of {sent} sent)")
         if not settled:
             problems.append("mary missed the barrier (absence not proven)")
         value = "frames name no sender; nothing reached mary" if not problems else problems[0]
