@@ -84,7 +84,7 @@ def sloppy_url() -> Iterator[str]:
     [
         ("ping answered", "expected a pong"),
         ("invalid UTF-8 closes 1007", "expected a 1007 close"),
-        ("fragmented message reassembled", "expected exactly one reassembled copy"),
+        ("fragmented message reassembled", "expected exactly one reassembled copy, nothing else"),
     ],
 )
 def test_a_probe_says_so_when_the_server_gets_it_wrong(sloppy_url: str, name: str, says: str) -> None:

@@ -103,7 +103,7 @@ def fragmented(echo: EchoPath, decode: Callable[[str], str]) -> Probe:
         copies = got.count(body)
         others = [text[:20] for text in got if text not in (body, marker)]
         heard.frames = [f"{copies} reassembled copies{f', and {others[:3]}' if others else ''}".encode()]
-        return copies == 1, heard, "exactly one reassembled copy"
+        return copies == 1 and not others, heard, "exactly one reassembled copy, nothing else"
 
     return probe
 
