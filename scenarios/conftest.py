@@ -46,6 +46,7 @@ def pytest_configure(config: pytest.Config) -> None:
         "logs meanwhile is its observation, not a finding against the mode",
     )
     config.addinivalue_line("markers", "early: runs before the other scenarios (it starts a wait they overlap)")
+    config.addinivalue_line("markers", "late: runs after the other scenarios (it may break other sockets)")
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -60,8 +61,10 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         (kept if wanted else dropped).append(item)
     if dropped:
         config.hook.pytest_deselected(items=dropped)
-    # Stable: the "early" ones first, everything else in its usual order.
-    items[:] = sorted(kept, key=lambda item: item.get_closest_marker("early") is None)
+    # Stable: the "early" ones first, the "late" ones last, everything else in its usual order.
+    items[:] = sorted(
+        kept, key=lambda item: 0 if item.get_closest_marker("early") else 2 if item.get_closest_marker("late") else 1
+    )
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:

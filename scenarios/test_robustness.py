@@ -40,9 +40,15 @@ def test_message_size_limit(chat, echo, record_check) -> None:
     assert ok, detail
 
 
-def _bad_frame_names() -> list[str]:
+# uWSGI's fragment handling can drop the other clients' sockets (one process-wide
+# continuation buffer): this probe runs after every other check of the session.
+FRAGMENTED = "fragmented message reassembled"
+
+
+def _bad_frame_names() -> list:
     # Both stacks' names: a stack without JSON commands skips the JSON ones.
-    return list(badinput.probes(badinput.EchoPath("", True), str))
+    names = badinput.probes(badinput.EchoPath("", True), str)
+    return [pytest.param(name, marks=pytest.mark.late) if name == FRAGMENTED else name for name in names]
 
 
 @pytest.mark.parametrize("name", _bad_frame_names())
