@@ -28,6 +28,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--chat-server-log", default="", help="the server log (for provoked errors)")
     group.addoption("--chat-deep", action="store_true", help="run the heavy checks (marked deep) too")
     group.addoption(
+        "--chat-part",
+        choices=("all", "main", "late"),
+        default="all",
+        help="main: all but the checks marked late; late: only those (run once the mode's idle check is judged)",
+    )
+    group.addoption(
         "--chat-first-of-server",
         action="store_true",
         help="this mode is the first of its server in the run: run the checks marked per_server",
@@ -46,21 +52,30 @@ def pytest_configure(config: pytest.Config) -> None:
         "provokes_server_errors: the check provokes server exceptions on purpose; what the server "
         "logs meanwhile is its observation, not a finding against the mode",
     )
+    config.addinivalue_line("markers", "early: runs before the other scenarios (it starts a wait they overlap)")
+    config.addinivalue_line("markers", "late: runs after the other scenarios (it may break other sockets)")
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Optional checks not asked for are deselected: they are neither run nor recorded."""
     deep, first = config.getoption("--chat-deep"), config.getoption("--chat-first-of-server")
+    part = config.getoption("--chat-part")
     kept: list[pytest.Item] = []
     dropped: list[pytest.Item] = []
     for item in items:
-        wanted = (deep or item.get_closest_marker("deep") is None) and (
-            first or item.get_closest_marker("per_server") is None
+        late = item.get_closest_marker("late") is not None
+        wanted = (
+            (deep or item.get_closest_marker("deep") is None)
+            and (first or item.get_closest_marker("per_server") is None)
+            and (part == "all" or late == (part == "late"))
         )
         (kept if wanted else dropped).append(item)
     if dropped:
         config.hook.pytest_deselected(items=dropped)
-        items[:] = kept
+    # Stable: the "early" ones first, the "late" ones last, everything else in its usual order.
+    items[:] = sorted(
+        kept, key=lambda item: 0 if item.get_closest_marker("early") else 2 if item.get_closest_marker("late") else 1
+    )
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:

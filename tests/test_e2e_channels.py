@@ -8,12 +8,21 @@ import time
 import pytest
 
 from tests.conftest import BROKEN_SERVERS, CHANNELS_E2E_ENV, processes
+from tests.test_e2e_security import (
+    DAPHNE_KNOWN,
+    JSON_CHECKS,
+    ROBUSTNESS_CHECKS,
+    SECURITY_CHECKS,
+    UVICORN_KNOWN,
+)
 
 pytestmark = pytest.mark.e2e
 
 ROOM_CHECKS = {"room join notice", "room messages reach members only", "room leave notice", "staff-only room"}
 SESSION_CHECKS = {"subscription ready after 101", "keep-alive HTTP"}
-ALL_CHECKS = ROOM_CHECKS | SESSION_CHECKS | {"anonymous socket refused", "non-ASCII broadcast intact"}
+BASE_CHECKS = ROOM_CHECKS | SESSION_CHECKS | {"anonymous socket refused", "non-ASCII broadcast intact"}
+PER_SERVER = ROBUSTNESS_CHECKS | JSON_CHECKS | {"foreign Origin refused"}  # the first mode of each server
+ALL_CHECKS = BASE_CHECKS | SECURITY_CHECKS | ROBUSTNESS_CHECKS | JSON_CHECKS
 DEAD_MODE_SECONDS = 15  # a server mode that delivers nothing is judged within this
 DEAD_ENV_SECONDS = 150  # and an env of nine such modes
 
@@ -43,13 +52,15 @@ def _broken(settings: str, mode: str, run_harness, **extra_env: str) -> tuple[in
 
 def test_channels4_passes_every_cell_on_daphne_and_uvicorn_with_redis(run_harness) -> None:
     code, result, output = run_harness(CHANNELS_E2E_ENV, "--server", "daphne+redis", "--server", "uvicorn+redis")
-    assert (code, result["status"], result["as_expected"], result["unexpected"]) == (0, "pass", True, []), output
+    # daphne's and Channels' known behaviours (expectations.toml) fail, nothing else.
+    assert (code, result["status"], result["as_expected"], result["unexpected"]) == (0, "known", True, []), output
     assert [s["name"] for s in result["servers"]] == ["daphne+redis", "uvicorn+redis"]
     assert len(result["deliveries"]) == 2 * 30
     assert {c["path"] for c in result["deliveries"]} == {"socket", "http"}
     assert all(c["ok"] and c["latency_ms"] is not None for c in result["deliveries"])
     assert {c["name"] for c in result["checks"]} == ALL_CHECKS
-    assert not _failed_checks(result)
+    failed = {(c["server"], c["name"]) for c in result["checks"] if not c["ok"]}
+    assert failed == {("daphne+redis", n) for n in DAPHNE_KNOWN} | {("uvicorn+redis", n) for n in UVICORN_KNOWN}
     assert result["stack"]["packages"]["channels"].startswith("4.")
 
 
@@ -82,11 +93,13 @@ def test_consumer_that_never_sends_is_judged_fast_with_every_cell_failed(run_har
     for cell in result["deliveries"]:
         assert "did not receive it" in cell["detail"] and cell["received"] == [], cell
         assert "deaf" in cell["detail"], cell  # says why it did not wait out the timeout
-    # The anonymous refusal and a kept-alive login do not need the consumer to send.
-    expected_failures = ALL_CHECKS - {"anonymous socket refused", "keep-alive HTTP"}
+    # The anonymous refusal, a kept-alive login and the Origin refusal do not need the
+    # consumer to send; the other checks are judged "not observed" at once (deaf).
+    firsts = {"runserver+redis", "daphne+redis", "uvicorn+redis"}
     for mode in modes:
         failed = {c["name"] for c in result["checks"] if not c["ok"] and c["server"] == mode}
-        assert failed == expected_failures, mode
+        expected = ALL_CHECKS - {"anonymous socket refused", "keep-alive HTTP", "foreign Origin refused"}
+        assert failed == (expected if mode in firsts else expected - PER_SERVER), mode
     assert not [args for _, _, args in processes() if str(work_root / CHANNELS_E2E_ENV) in args]
 
 
@@ -96,10 +109,11 @@ def test_staff_room_admitting_john_fails_only_that_check(run_harness) -> None:
     # An unexpected failure is re-run once, and fails again: not flaky.
     assert all(c["ok"] for c in result["deliveries"]) and len(result["deliveries"]) == 2 * 30
     [mode] = result["modes"]
-    assert [(i["item"], i["outcome"], i["failures"], i["runs"]) for i in mode["items"]] == [
+    unexpected = [i for i in mode["items"] if i["outcome"] != "known"]  # daphne's known ones (issue 12) aside
+    assert [(i["item"], i["outcome"], i["failures"], i["runs"]) for i in unexpected] == [
         ("check:staff-only room", "fail", 2, 2)
     ]
-    assert _failed_checks(result) == {"staff-only room"}
+    assert _failed_checks(result) == {"staff-only room"} | DAPHNE_KNOWN
     detail = next(c["detail"] for c in result["checks"] if c["name"] == "staff-only room")
     assert "john (not staff) was admitted" in detail and "mary (not staff) was admitted" in detail
     assert "admin (staff) was not admitted" not in detail

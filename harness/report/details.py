@@ -14,6 +14,7 @@ from harness.fixtures import USERS
 from harness.matrix.releases import join_mode, split_mode
 from harness.report.blocks import Block, Bullets, Heading, Literal, Para, Table
 from harness.report.compatibility import verdict_text
+from harness.report.families import family_blocks
 from harness.report.rst import NO, UNKNOWN, YES, names
 from harness.results.schema import mode_verdicts
 
@@ -157,7 +158,7 @@ def detail_blocks(result: dict[str, Any]) -> list[Block]:
     env = result["env"]
     out.append(Para(f"Back to {env} in the compatibility report", href=f"../compatibility.html#{env}"))
     out.append(Para(f"Reproduce: tox -e {env}"))
-    out += mode_grid(result) + rooms_table(result)
+    out += mode_grid(result) + rooms_table(result) + family_blocks(result)
     packages = result["stack"].get("packages") or {}
     if packages:
         out.append(Table(["Installed package", "Version"], [[k, v] for k, v in packages.items()]))

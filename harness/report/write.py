@@ -23,6 +23,7 @@ from harness.report import overview
 from harness.report.blocks import to_html, to_rst
 from harness.report.compatibility import render_env, render_summary, summary_rows
 from harness.report.details import detail_blocks
+from harness.report.families import render_family_grids
 from harness.report.found import render_findings
 from harness.report.load import load_section
 from harness.report.rst import heading
@@ -61,6 +62,7 @@ def render_rst(
     out += render_server_logs(all_results) + render_quiet_sockets(all_results)
     out += overview.render_grids(overview.grids(all_results))
     out += conformance_report.glance_lines(conformance or [])
+    out += render_family_grids(all_results)
     if previous is not None:
         found = overview.changes(previous, all_results)
         out += overview.render_changes(found, since, {r["env"] for r in all_results})

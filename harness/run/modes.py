@@ -10,6 +10,8 @@ and Redis key prefix.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
+import functools
 import itertools
 import time
 from collections import deque
@@ -25,6 +27,7 @@ from harness.paths import SCENARIOS
 from harness.run.delivery import CellSpec
 from harness.run.idle import IDLE_SECONDS, IdleSockets
 from harness.run.plugin import Collector
+from harness.run.security import drop_prestarted, prestart_logout
 from harness.run.sessions import DEEP_ITEMS, HeldMode, Watch, idle_sockets, open_deep_checks
 from harness.run.verdict import Observation
 from harness.stacks.base import Stack
@@ -48,6 +51,14 @@ class ModeRun:
 RunAgain = Callable[[str, int, list[Observation]], bool]
 
 
+def _started(server: ServerGroup, opening: Future[IdleSockets | None] | None = None) -> bool:
+    """Whether the server started, once its idle sockets (if any) have logged in."""
+    if opening is not None:
+        with contextlib.suppress(Exception):  # the idle check reports its own failure
+            opening.result()
+    return server.await_ready().started
+
+
 @dataclass(frozen=True)
 class ScenarioOptions:
     """What one run of the scenarios is told besides the server: which optional checks run."""
@@ -55,10 +66,14 @@ class ScenarioOptions:
     deep: bool = False  # run tests marked ``deep``
     first_of_server: bool = True  # run tests marked ``per_server`` (layer-independent checks)
     urls: tuple[str, ...] = ()  # the mode's server processes, when it runs as several
+    # "main": all but the checks marked late, which may break a server's other sockets
+    # (uWSGI dies on a fragmented message): those run as "late", after the idle check.
+    part: str = "all"
 
     def args(self) -> list[str]:
         urls = ["--chat-urls", ",".join(self.urls)] if len(self.urls) > 1 else []
-        return ["--chat-deep"] * self.deep + ["--chat-first-of-server"] * self.first_of_server + urls
+        part = ["--chat-part", self.part] if self.part != "all" else []
+        return ["--chat-deep"] * self.deep + ["--chat-first-of-server"] * self.first_of_server + urls + part
 
 
 def first_modes_of_servers(modes: Sequence[str]) -> set[str]:
@@ -170,6 +185,9 @@ def drive_modes(
             if idle_seconds > 0 and not deep:  # deep: opened after every mode's scenarios (sessions.py)
                 opening = opener.submit(_open_when_ready, server, config.stack, idle_seconds)
             live.append((server, attempt, opening))
+            # The logout check's 5 s quiet period starts once the server is up, not at its
+            # turn; after the idle sockets' logins (a first login re-hashes a password).
+            prestart_logout(early, server.base_url, family, functools.partial(_started, server, opening))
 
     runs: list[ModeRun] = []
 
@@ -178,6 +196,8 @@ def drive_modes(
 
     def finish(done: HeldMode, stopper: ThreadPoolExecutor) -> None:
         server, collector = done.server, done.collector
+        if done.late is not None:
+            collector.absorb(done.late())
         observations = observe(server.record, collector, cells)
         server.provoked = list(collector.provoked)
         runs.append(ModeRun(server.record.name, done.attempt, stopper.submit(server.stop), collector, observations))
@@ -190,6 +210,7 @@ def drive_modes(
     with (
         ThreadPoolExecutor(max_workers=2, thread_name_prefix="stop") as stopper,
         ThreadPoolExecutor(max_workers=2, thread_name_prefix="idle") as opener,
+        ThreadPoolExecutor(max_workers=servers_ahead + 1, thread_name_prefix="logout") as early,
     ):
         try:
             start_ahead()
@@ -221,6 +242,7 @@ def drive_modes(
                     with contextlib.suppress(Exception):  # already failing: close what opened
                         if (sockets := opening.result(timeout=30)) is not None:
                             sockets.close()
+                drop_prestarted(server.base_url)
     return runs
 
 
@@ -254,14 +276,29 @@ def _drive(
     record = server.await_ready()
     timings["start" + suffix] = round(time.monotonic() - began, 2)  # the wait, not the start-up
     if not record.started:
+        drop_prestarted(server.base_url)
         return HeldMode(server, attempt, Collector())
     idle = opening.result() if opening is not None else None
     began = time.monotonic()
     junit_xml = prepared.log_dir / f"scenarios-{server.run_name}.xml"
-    collector = run_scenarios(server.base_url, family, mode, junit_xml, options, server.log_path)
+    # Session checks on this server: the late checks (all per-server ones) run after them.
+    waits = (idle is not None or options.deep) and options.first_of_server
+    first = dataclasses.replace(options, part="main") if waits else options
+    collector = run_scenarios(server.base_url, family, mode, junit_xml, first, server.log_path)
+    drop_prestarted(server.base_url)  # a logout watch its scenarios did not take
     timings["scenarios" + suffix] = round(time.monotonic() - began, 2)
     watches: list[Watch] = []
     if idle is not None:
         idle.server_quiet_since = time.monotonic()
         watches.append(idle)
-    return HeldMode(server, attempt, collector, watches, held=options.deep)
+
+    def late() -> Collector:
+        began = time.monotonic()
+        late_xml = junit_xml.with_name(f"scenarios-{server.run_name}-late.xml")
+        later = run_scenarios(
+            server.base_url, family, mode, late_xml, dataclasses.replace(options, part="late"), server.log_path
+        )
+        timings["scenarios" + suffix] = round(timings["scenarios" + suffix] + time.monotonic() - began, 2)
+        return later
+
+    return HeldMode(server, attempt, collector, watches, held=options.deep, late=late if waits else None)

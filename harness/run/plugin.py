@@ -37,6 +37,13 @@ class Collector:
     def pytest_configure(self, config: pytest.Config) -> None:
         config.stash[COLLECTOR_KEY] = self
 
+    def absorb(self, later: Collector) -> None:
+        """What a later run of the same mode's scenarios observed (its late checks)."""
+        self.deliveries += later.deliveries
+        self.checks += later.checks
+        self.errors += [error for error in later.errors if error not in self.errors]
+        self.provoked += later.provoked
+
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_protocol(self, item: pytest.Item, nextitem: pytest.Item | None):
         log = self.server_log or _option_path(item.config)

@@ -11,7 +11,7 @@ share a Redis with that restart (DECISIONS 5).
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -50,6 +50,9 @@ class HeldMode:
     collector: Collector
     watches: list[Watch] = field(default_factory=list)
     held: bool = False  # deep: its checks open once every mode's scenarios ran
+    # The scenarios marked late, run once the session checks are judged (they may break
+    # the server's other sockets); their observations join the mode's.
+    late: Callable[[], Collector] | None = None
 
     @property
     def ready_at(self) -> float:

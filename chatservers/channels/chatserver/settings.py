@@ -87,6 +87,8 @@ CHANNEL_LAYERS = {"default": CHANNEL_LAYER_BACKENDS[CHAT_CHANNEL_LAYER]}
 
 # The consumer serving /ws/chat/ (the harness's tests swap in broken ones).
 CHAT_CONSUMER = "chat.consumers.ChatConsumer"
+# /ws/secure/chat/ only from pages of ALLOWED_HOSTS (chat/routing.py); off only in a broken server.
+CHAT_ORIGIN_VALIDATOR = True
 
 LOGGING = {
     "version": 1,

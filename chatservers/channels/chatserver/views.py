@@ -3,7 +3,8 @@
 """
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
-from django.http import HttpResponseBadRequest, HttpResponseForbidden, JsonResponse
+from django.contrib.auth import logout as auth_logout
+from django.http import HttpResponse, HttpResponseBadRequest, HttpResponseForbidden, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_POST
 
@@ -31,3 +32,11 @@ def publish(request):
     event = groups.chat_event(kind, request.user.username, target, message)
     async_to_sync(get_channel_layer().group_send)(group, event)
     return JsonResponse({"ok": True})
+
+
+def logout(request):
+    """Log out over HTTP (POST, with the CSRF token) as a browser's logout button does."""
+    if request.method != "POST":
+        return HttpResponseBadRequest("POST only")
+    auth_logout(request)
+    return HttpResponse("logged out")

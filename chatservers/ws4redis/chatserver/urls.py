@@ -19,6 +19,7 @@ else:
 urlpatterns = [
     url(r"^$", views.chat_page, name="chat"),
     url(r"^accounts/login/$", login_view, name="login"),
+    url(r"^accounts/logout/$", views.logout, name="logout"),
     url(r"^userchat/$", views.user_chat, name="user_chat"),
     url(r"^groupchat/$", views.group_chat, name="group_chat"),
 ]

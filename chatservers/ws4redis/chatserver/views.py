@@ -1,5 +1,6 @@
 # -*- coding: utf-8 -*-
 """Chat views: a page, and HTTP publishers for private and group messages."""
+from django.contrib.auth import logout as auth_logout
 from django.http import HttpResponse, HttpResponseBadRequest, HttpResponseForbidden
 from django.shortcuts import render
 from ws4redis.publisher import RedisPublisher
@@ -46,3 +47,11 @@ def group_chat(request):
     if not group:
         return HttpResponseBadRequest("group is required")
     return _publish(request, groups=[group])
+
+
+def logout(request):
+    """Log out over HTTP (POST, with the CSRF token) as a browser's logout button does."""
+    if request.method != "POST":
+        return HttpResponseBadRequest("POST only")
+    auth_logout(request)
+    return HttpResponse("logged out")
