@@ -12,6 +12,9 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
+from harness.browser.shared import prestart
+from harness.clients import ChatClient
+from harness.clients_deflate import DeflateChatClient
 from harness.run.delivery import ChatSession, DeliveryResult, delivery_cells
 from harness.run.plugin import collector_of
 from harness.stacks import stack_for
@@ -22,6 +25,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--chat-url", help="base URL of a running chat server, e.g. http://127.0.0.1:8000")
     group.addoption("--chat-stack", default="ws4redis", help="stack family: ws4redis or channels")
     group.addoption("--chat-server", default="server", help="server mode name, recorded with each result")
+    group.addoption(
+        "--chat-deflate",
+        action="store_true",
+        help="the scripted clients offer permessage-deflate as browsers do (websockets' client)",
+    )
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
@@ -29,6 +37,13 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "cell" in metafunc.fixturenames:
         protocol = stack_for(metafunc.config.getoption("--chat-stack")).protocol("cells")
         metafunc.parametrize("cell", delivery_cells(protocol.publish_paths), ids=str)
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """A run with the real-browser check starts Chromium now, in the background: its
+    start-up then hides behind the scenarios that come before it."""
+    if any("real_browser" in item.nodeid for item in session.items):
+        prestart()
 
 
 @pytest.fixture(scope="session")
@@ -45,7 +60,9 @@ def chat(request: pytest.FixtureRequest, chat_url: str) -> Iterator[ChatSession]
     tag = secrets.token_hex(4)
     session = None
     try:
-        session = ChatSession(chat_url, request.config.getoption("--chat-server"), stack.protocol(tag), tag)
+        client_type = DeflateChatClient if request.config.getoption("--chat-deflate") else ChatClient
+        server = request.config.getoption("--chat-server")
+        session = ChatSession(chat_url, server, stack.protocol(tag), tag, client_type)
         yield session
     finally:
         if session is not None:
@@ -68,3 +85,10 @@ def record_check(request: pytest.FixtureRequest) -> Callable[..., None]:
             collector.checks.append({"name": name, "server": server, "ok": ok, "detail": detail})
 
     return record
+
+
+@pytest.fixture
+def record_fact(request: pytest.FixtureRequest) -> Callable[[str, object], None]:
+    """Keep an observed fact (not a verdict) in the mode's server entry of the results."""
+    collector = collector_of(request.config)
+    return collector.facts.__setitem__ if collector else (lambda name, value: None)

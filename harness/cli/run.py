@@ -38,6 +38,11 @@ def add_parser(sub: Any) -> None:
         "--reruns", type=int, default=1, help="extra runs of a mode with an unexpected failure (default 1)"
     )
     run.add_argument("--expectations", default=str(EXPECTATIONS), help="the expected outcomes (TOML)")
+    run.add_argument(
+        "--deflate",
+        action="store_true",
+        help="the scripted clients offer permessage-deflate as browsers do (the compressed path)",
+    )
     add_chat_options(run)
     run.set_defaults(func=cmd_run)
 
@@ -54,6 +59,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         expectations=tuple(load_expectations(Path(args.expectations))),
         repeat=args.repeat,
         reruns=args.reruns,
+        deflate=args.deflate,
     )
     stop_on_sigterm()
     results = []

@@ -134,14 +134,21 @@ class ChatSession:
 
     _ids = itertools.count(1)
 
-    def __init__(self, base_url: str, server: str, protocol: Protocol, session_tag: str) -> None:
+    def __init__(
+        self,
+        base_url: str,
+        server: str,
+        protocol: Protocol,
+        session_tag: str,
+        client_type: type[ChatClient] = ChatClient,  # DeflateChatClient: the compressed path
+    ) -> None:
         self.server = server
         self.protocol = protocol
         self.session_tag = session_tag
         self.clients: dict[str, ChatClient] = {}
         try:
             for user in USERS:
-                client = ChatClient(base_url, user, ignore=protocol.heartbeats)
+                client = client_type(base_url, user, ignore=protocol.heartbeats)
                 self.clients[user] = client
                 client.login()
                 client.connect(protocol.socket_path())

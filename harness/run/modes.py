@@ -42,7 +42,7 @@ class ModeRun:
 RunAgain = Callable[[str, int, list[Observation]], bool]
 
 
-def run_scenarios(base_url: str, family: str, server: str, log_dir: Path) -> Collector:
+def run_scenarios(base_url: str, family: str, server: str, log_dir: Path, deflate: bool = False) -> Collector:
     """Run the pytest scenarios in-process against a live server."""
     collector = Collector()
     args = [
@@ -68,6 +68,8 @@ def run_scenarios(base_url: str, family: str, server: str, log_dir: Path) -> Col
         server,
         f"--junitxml={log_dir / f'scenarios-{server}.xml'}",
     ]
+    if deflate:
+        args.append("--chat-deflate")
     if pytest.main(args, plugins=[collector]) == pytest.ExitCode.INTERRUPTED:
         raise KeyboardInterrupt("scenarios interrupted")  # pytest swallows Ctrl-C; pass it on
     return collector
@@ -99,6 +101,7 @@ def drive_modes(
     run_again: RunAgain,
     timings: dict[str, float],
     servers_ahead: int = 2,
+    deflate: bool = False,
 ) -> list[ModeRun]:
     """Each mode in turn (and again while ``run_again`` says so), the next ones already starting."""
     config, family = prepared.config, prepared.spec.stack.family
@@ -130,7 +133,7 @@ def drive_modes(
                 collector = Collector()
                 if record.started:
                     began = time.monotonic()
-                    collector = run_scenarios(server.base_url, family, mode, prepared.log_dir)
+                    collector = run_scenarios(server.base_url, family, mode, prepared.log_dir, deflate)
                     timings["scenarios" + suffix] = round(time.monotonic() - began, 2)
                 observations = observe(record, collector, cells)
                 live.popleft()

@@ -36,6 +36,7 @@ class RunOptions:
     expectations: tuple[Expectation, ...] = ()
     repeat: int = 1  # runs of every mode
     reruns: int = 1  # extra runs of a mode with an unexpected failure
+    deflate: bool = False  # scripted clients offer permessage-deflate (harness/clients_deflate.py)
 
 
 def run_env(spec: EnvSpec, options: RunOptions) -> dict[str, Any]:
@@ -121,7 +122,7 @@ def _run_modes(prepared: PreparedSut, options: RunOptions, result: dict[str, Any
         return attempt < options.reruns and needs_rerun(observations, facts, mode, options.expectations)
 
     modes = prepared.spec.select_modes(options.servers)
-    runs = drive_modes(prepared, modes, cells, run_again, timings, options.servers_ahead)
+    runs = drive_modes(prepared, modes, cells, run_again, timings, options.servers_ahead, options.deflate)
     verdicts = []
     setup = [Observation("install", True, ""), Observation("migrate", True, "")]
     observed: dict[str, list[Observation]] = {"": setup}
@@ -152,6 +153,7 @@ def _record_run(result: dict[str, Any], run: ModeRun) -> dict[str, Any]:
     entry = run.stopped.result().as_dict()
     entry["run"] = run.attempt
     entry["scenario_errors"] = run.collector.errors
+    entry.update(run.collector.facts)
     cells = [cell.as_dict() | {"run": run.attempt} for cell in run.collector.deliveries]
     checks = [check | {"run": run.attempt} for check in run.collector.checks]
     entry["reason"] = mode_reason(entry, cells, checks, run.observations)

@@ -1,0 +1,28 @@
+"""The chat page in a real browser (Chromium, headless): john logs in through the form and
+chats on the page while admin and mary are scripted (harness/browser/check.py).
+
+Once per server (the page does not depend on the channel layer).  Without an installed
+Chromium and chromedriver the check is not tested, and says so: it is never a pass.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from harness.browser.check import check_chat_page
+from harness.browser.chromium import NoBrowser
+from harness.browser.shared import shared_browser
+from harness.stacks import stack_for
+
+
+def test_chat_page_in_a_real_browser(request: pytest.FixtureRequest, chat_url: str, record_check, record_fact) -> None:
+    try:
+        browser = shared_browser()
+    except NoBrowser as exc:
+        record_fact("browser", {"not_tested": f"no browser: {exc}"})
+        pytest.skip(f"not tested: no browser ({exc})")
+    protocol = stack_for(request.config.getoption("--chat-stack")).page_protocol()
+    finding = check_chat_page(browser, chat_url, protocol)
+    record_fact("browser", finding.as_dict())
+    record_check("real browser", finding.ok, finding.detail)
+    assert finding.ok, finding.detail
