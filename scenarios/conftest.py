@@ -25,6 +25,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--chat-url", help="base URL of a running chat server, e.g. http://127.0.0.1:8000")
     group.addoption("--chat-stack", default="ws4redis", help="stack family: ws4redis or channels")
     group.addoption("--chat-server", default="server", help="server mode name, recorded with each result")
+    group.addoption("--chat-deep", action="store_true", help="run the heavy checks (marked deep) too")
+    group.addoption(
+        "--chat-first-of-server",
+        action="store_true",
+        help="this mode is the first of its server in the run: run the checks marked per_server",
+    )
     group.addoption(
         "--chat-deflate",
         action="store_true",
@@ -32,11 +38,33 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
-def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    """Delivery cells depend on the stack: each publish path of each kind."""
-    if "cell" in metafunc.fixturenames:
-        protocol = stack_for(metafunc.config.getoption("--chat-stack")).protocol("cells")
-        metafunc.parametrize("cell", delivery_cells(protocol.publish_paths), ids=str)
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "deep: a heavy check, run only with --chat-deep (harness run --deep)")
+    config.addinivalue_line(
+        "markers",
+        "per_server: a check that does not depend on the layer, run once per server "
+        "(with --chat-first-of-server) unless harness run --every-mode",
+    )
+    config.addinivalue_line(
+        "markers",
+        "provokes_server_errors: the check provokes server exceptions on purpose; what the server "
+        "logs meanwhile is its observation, not a finding against the mode",
+    )
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Optional checks not asked for are deselected: they are neither run nor recorded."""
+    deep, first = config.getoption("--chat-deep"), config.getoption("--chat-first-of-server")
+    kept: list[pytest.Item] = []
+    dropped: list[pytest.Item] = []
+    for item in items:
+        wanted = (deep or item.get_closest_marker("deep") is None) and (
+            first or item.get_closest_marker("per_server") is None
+        )
+        (kept if wanted else dropped).append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
@@ -44,6 +72,13 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     start-up then hides behind the scenarios that come before it."""
     if any("real_browser" in item.nodeid for item in session.items):
         prestart()
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Delivery cells depend on the stack: each publish path of each kind."""
+    if "cell" in metafunc.fixturenames:
+        protocol = stack_for(metafunc.config.getoption("--chat-stack")).protocol("cells")
+        metafunc.parametrize("cell", delivery_cells(protocol.publish_paths), ids=str)
 
 
 @pytest.fixture(scope="session")
@@ -75,14 +110,30 @@ def record_delivery(request: pytest.FixtureRequest) -> Callable[[DeliveryResult]
     return collector.deliveries.append if collector else (lambda result: None)
 
 
+@pytest.fixture(scope="session")
+def deep(request: pytest.FixtureRequest) -> bool:
+    return bool(request.config.getoption("--chat-deep"))
+
+
+@pytest.fixture(scope="session")
+def first_of_server(request: pytest.FixtureRequest) -> bool:
+    return bool(request.config.getoption("--chat-first-of-server"))
+
+
 @pytest.fixture
 def record_check(request: pytest.FixtureRequest) -> Callable[..., None]:
+    """record_check(name, ok, detail, family="delivery", value=None): one check's verdict
+    and what was observed; ``family`` groups checks in the report ("delivery",
+    "security", "robustness", "sessions", "browser"), ``value`` is the observed figure
+    or text (a limit in bytes, a time in seconds, a close code)."""
     collector = collector_of(request.config)
 
-    def record(name: str, ok: bool, detail: str) -> None:
+    def record(name: str, ok: bool, detail: str, family: str = "delivery", value: object = None) -> None:
         if collector:
             server = request.config.getoption("--chat-server")
-            collector.checks.append({"name": name, "server": server, "ok": ok, "detail": detail})
+            collector.checks.append(
+                {"name": name, "server": server, "ok": ok, "detail": detail, "family": family, "value": value}
+            )
 
     return record
 

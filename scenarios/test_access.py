@@ -29,5 +29,5 @@ def test_anonymous_socket_is_refused(chat, chat_url: str, record_check) -> None:
             ok, detail = False, f"accepted and still open after {GRACE:.0f} s"
     finally:
         anonymous.close()
-    record_check("anonymous socket refused", ok, detail)
+    record_check("anonymous socket refused", ok, detail, family="security")
     assert ok, detail

@@ -30,5 +30,5 @@ def test_compressed_broadcast(request: pytest.FixtureRequest, chat, record_check
     said = negotiated[0] if len(negotiated) == 1 else "mixed"
     shown = f"accepted {said!r}" if said else "declined (uncompressed)"
     detail = "; ".join(problems) if problems else f"a {len(LARGE)} B broadcast intact to everybody; {shown}"
-    record_check("compressed broadcast", not problems, detail)
+    record_check("compressed broadcast", not problems, detail, value=said or "declined")
     assert not problems, detail

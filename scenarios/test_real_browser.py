@@ -15,6 +15,7 @@ from harness.browser.shared import shared_browser
 from harness.stacks import stack_for
 
 
+@pytest.mark.per_server
 def test_chat_page_in_a_real_browser(request: pytest.FixtureRequest, chat_url: str, record_check, record_fact) -> None:
     try:
         browser = shared_browser()
@@ -24,5 +25,5 @@ def test_chat_page_in_a_real_browser(request: pytest.FixtureRequest, chat_url: s
     protocol = stack_for(request.config.getoption("--chat-stack")).page_protocol()
     finding = check_chat_page(browser, chat_url, protocol)
     record_fact("browser", finding.as_dict())
-    record_check("real browser", finding.ok, finding.detail)
+    record_check("real browser", finding.ok, finding.detail, family="browser", value=finding.extensions or "none")
     assert finding.ok, finding.detail

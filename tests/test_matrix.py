@@ -12,6 +12,7 @@ from harness.matrix.envs import BadEnvName, parse_env_name
 from harness.matrix.labels import LABELS, all_env_names
 from harness.matrix.toxini import TOX_INI
 from harness.matrix.variants import VARIANTS
+from harness.run.modes import first_modes_of_servers
 
 
 def test_parses_python_django_and_stack() -> None:
@@ -122,3 +123,27 @@ def test_main_label_runs_the_variants_beside_their_defaults() -> None:
         spec = parse_env_name(name)
         assert spec.variant and name in LABELS["main"] and name in LABELS["full"]
         assert name.removesuffix(f"-{spec.variant}") in LABELS["main"]
+
+
+def test_a_suite_suffix_adds_checks_and_shares_the_plain_envs_venv() -> None:
+    spec = parse_env_name("py27-django18-ws4redis04-wsaccel-deep")
+    assert (spec.variant, spec.suite, spec.sut_name) == ("wsaccel", "deep", "py27-django18-ws4redis04-wsaccel")
+    assert spec.suite_spec.deep and not spec.suite_spec.every_mode
+    browser = parse_env_name("py311-django42-channels4-browser")
+    assert (browser.variant, browser.sut_name) == ("", "py311-django42-channels4")
+    assert browser.suite_spec.every_mode and not browser.suite_spec.deep
+    plain = parse_env_name("py311-django42-channels4")
+    assert (plain.suite, plain.sut_name, plain.suite_spec.deep) == ("", "py311-django42-channels4", False)
+
+
+def test_suite_labels_rerun_matrix_envs_and_add_none_to_full() -> None:
+    for label in ("deep", "browser"):
+        for name in LABELS[label]:
+            spec = parse_env_name(name)
+            assert spec.suite == label and spec.sut_name in LABELS["full"] and name not in LABELS["full"]
+
+
+def test_per_server_checks_run_in_the_first_mode_of_each_server() -> None:
+    modes = parse_env_name("py311-django42-channels4").servers
+    assert first_modes_of_servers(modes) == {"runserver+redis", "daphne+redis", "uvicorn+redis"}
+    assert first_modes_of_servers(("runserver", "uwsgi")) == {"runserver", "uwsgi"}

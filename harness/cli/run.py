@@ -38,10 +38,18 @@ def add_parser(sub: Any) -> None:
         "--reruns", type=int, default=1, help="extra runs of a mode with an unexpected failure (default 1)"
     )
     run.add_argument("--expectations", default=str(EXPECTATIONS), help="the expected outcomes (TOML)")
+    run.add_argument("--deep", action="store_true", help="the heavy checks too (as the env suffix -deep)")
+    run.add_argument(
+        "--every-mode",
+        action="store_true",
+        help="checks that do not depend on the layer in every server × layer mode, not once per server "
+        "(as the env suffix -browser)",
+    )
     run.add_argument(
         "--deflate",
         action="store_true",
-        help="the scripted clients offer permessage-deflate as browsers do (the compressed path)",
+        help="the scripted clients offer permessage-deflate as browsers do: the compressed path "
+        "(as the env suffix -deflate, which has its own results file and report row)",
     )
     add_chat_options(run)
     run.set_defaults(func=cmd_run)
@@ -59,6 +67,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         expectations=tuple(load_expectations(Path(args.expectations))),
         repeat=args.repeat,
         reruns=args.reruns,
+        deep=args.deep,
+        every_mode=args.every_mode,
         deflate=args.deflate,
     )
     stop_on_sigterm()

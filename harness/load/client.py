@@ -62,4 +62,3 @@ class LoadChatClient(ChatClient):
     def close(self) -> None:
         self.closing = True
         super().close()
-

@@ -1,4 +1,4 @@
-"""Env names: ``py<XY>-django<XY>-<stack><major>[-<variant>]``, and what an env installs and runs."""
+"""Env names: ``py<XY>-django<XY>-<stack><major>[-<variant>][-<suite>]``, and what an env installs and runs."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from harness.errors import BadInput
 from harness.matrix.releases import STACK_RELEASES, StackRelease, split_mode
+from harness.matrix.suites import SUITES, Suite, split_suite
 from harness.matrix.variants import VARIANTS, Variant
 
 Version = tuple[int, int]
@@ -23,9 +24,9 @@ class BadEnvName(BadInput):
     """An env name that does not follow py<XY>-django<XY>-<stack><major>[-<variant>]."""
 
 
-def env_name(python: Version, django: Version, release_key: str, variant: str = "") -> str:
+def env_name(python: Version, django: Version, release_key: str, variant: str = "", suite: str = "") -> str:
     name = f"py{python[0]}{python[1]}-django{django[0]}{django[1]}-{release_key}"
-    return f"{name}-{variant}" if variant else name
+    return "-".join(filter(None, (name, variant, suite)))
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,16 @@ class EnvSpec:
     django: Version
     release_key: str
     variant: str = ""  # a key of VARIANTS; "" for the default
+    suite: str = ""  # a key of SUITES; "" for the default checks
+
+    @property
+    def sut_name(self) -> str:
+        """The env whose SUT venv and work dir this one uses: the name without its suite."""
+        return split_suite(self.name)[0]
+
+    @property
+    def suite_spec(self) -> Suite:
+        return SUITES[self.suite] if self.suite else Suite("")
 
     @property
     def variant_spec(self) -> Variant | None:
@@ -102,8 +113,8 @@ def plan_modes(specs: Sequence[EnvSpec], wanted: Sequence[str]) -> list[tuple[En
 
 def split_env_name(name: str) -> tuple[Version, Version, str, str] | None:
     """(python, django, release key, variant or "") of a well-formed env name, known release
-    and variant or not."""
-    match = ENV_NAME.match(name)
+    and variant or not; a suite suffix is set aside."""
+    match = ENV_NAME.match(split_suite(name)[0])
     if not match:
         return None
     python = (int(match["py_major"]), int(match["py_minor"]))
@@ -115,10 +126,11 @@ def parse_env_name(name: str) -> EnvSpec:
     parts = split_env_name(name)
     if parts is None:
         raise BadEnvName(
-            f"bad env name {name!r}: expected py<XY>-django<XY>-<stack><major>[-<variant>], "
+            f"bad env name {name!r}: expected py<XY>-django<XY>-<stack><major>[-<variant>][-<suite>], "
             "e.g. py27-django18-ws4redis04 (see `tox -l`)"
         )
     python, django, release_key, variant = parts
+    _, suite = split_suite(name)
     if release_key not in STACK_RELEASES:
         known = ", ".join(sorted(STACK_RELEASES))
         raise BadEnvName(f"unknown stack release {release_key!r} in {name!r}: known are {known}")
@@ -132,4 +144,4 @@ def parse_env_name(name: str) -> EnvSpec:
             raise BadEnvName(
                 f"variant {variant!r} does not apply to {family} ({name!r}); variants of {family}: {valid}"
             )
-    return EnvSpec(name=name, python=python, django=django, release_key=release_key, variant=variant)
+    return EnvSpec(name=name, python=python, django=django, release_key=release_key, variant=variant, suite=suite)

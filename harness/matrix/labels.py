@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from harness.matrix.envs import env_name, parse_env_name
 from harness.matrix.support import full_env_names
 
 # Labels select groups of envs (tox -m LABEL).  The seed rows repeat the 2016
@@ -62,3 +63,30 @@ def all_env_names() -> list[str]:
         for name in names:
             seen.setdefault(name, None)
     return list(seen)
+
+
+# One env per stack release, each with its heavy checks (harness/matrix/suites.py):
+# the suffixed env shares its venv with the plain one and has its own results row.
+DEEP_BASES = (
+    "py27-django18-ws4redis04",
+    "py36-django111-ws4redis05",
+    "py37-django22-ws4redis06",
+    "py38-django30-channels2",
+    "py39-django32-channels3",
+    "py311-django42-channels4",
+)
+# Main's modern ws4redis and Channels envs, with the per-server checks (the real
+# browser among them) in every server × layer mode.
+BROWSER_BASES = ("py37-django22-ws4redis06", "py311-django42-channels4")
+
+
+def _with_suite(names: tuple[str, ...], suite: str) -> tuple[str, ...]:
+    specs = [parse_env_name(name) for name in names]
+    return tuple(env_name(s.python, s.django, s.release_key, s.variant, suite) for s in specs)
+
+
+# Defined after "full": a suite re-runs envs of the matrix, it adds none.
+LABELS["deep"] = _with_suite(DEEP_BASES, "deep")
+LABELS["browser"] = _with_suite(BROWSER_BASES, "browser")
+# Labels whose tox run ends with the report env.
+REPORTED_LABELS = ("main", "deep", "browser")

@@ -1,7 +1,7 @@
 """Write tox.ini's env_list and labels from harness/matrix/ (the one source).
 
-    python -m harness.matrix.toxini          # rewrite the generated block of tox.ini
-    python -m harness.matrix.toxini --check  # exit 1 if tox.ini is out of date
+python -m harness.matrix.toxini          # rewrite the generated block of tox.ini
+python -m harness.matrix.toxini --check  # exit 1 if tox.ini is out of date
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import argparse
 import sys
 
 from harness.errors import BadInput
-from harness.matrix.labels import LABELS, all_env_names
+from harness.matrix.labels import LABELS, REPORTED_LABELS, all_env_names
 from harness.paths import ROOT
 
 TOX_INI = ROOT / "tox.ini"
@@ -24,7 +24,7 @@ def generated_block() -> str:
     lines.append("labels =")
     for label, names in LABELS.items():
         # The main job ends with the report.
-        members = [*names, "report"] if label == "main" else list(names)
+        members = [*names, "report"] if label in REPORTED_LABELS else list(names)
         lines.append(f"    {label} = {', '.join(members)}")
     lines.append(END)
     return "\n".join(lines)

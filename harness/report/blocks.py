@@ -78,7 +78,7 @@ def to_html(blocks: list[Block], title: str, stylesheet: str) -> str:
     for block in blocks:
         if isinstance(block, Heading):
             level = block.level
-            body.append(f"<h{level} id=\"{html.escape(_anchor(block.text))}\">{html.escape(block.text)}</h{level}>")
+            body.append(f'<h{level} id="{html.escape(_anchor(block.text))}">{html.escape(block.text)}</h{level}>')
         elif isinstance(block, Para):
             text = html.escape(block.text)
             body.append(f'<p><a href="{html.escape(block.href)}">{text}</a></p>' if block.href else f"<p>{text}</p>")
@@ -87,9 +87,7 @@ def to_html(blocks: list[Block], title: str, stylesheet: str) -> str:
         elif isinstance(block, Literal):
             text = html.escape(block.text.rstrip()) or "(no output)"
             open_attr = "" if block.folded else " open"
-            body.append(
-                f"<details{open_attr}><summary>{html.escape(block.title)}</summary><pre>{text}</pre></details>"
-            )
+            body.append(f"<details{open_attr}><summary>{html.escape(block.title)}</summary><pre>{text}</pre></details>")
         else:
             head = "".join(f"<th>{html.escape(h)}</th>" for h in block.header)
             rows = "".join(
@@ -98,7 +96,7 @@ def to_html(blocks: list[Block], title: str, stylesheet: str) -> str:
             )
             body.append(f'<table class="wide"><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>')
     return (
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
         f"<title>{html.escape(title)}</title><style>{stylesheet}</style></head>\n<body>\n"
         + "\n".join(body)
         + "\n</body></html>\n"

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from harness.matrix.suites import SUITES
 from harness.report.rst import NO, UNKNOWN, YES, bold, esc, heading, list_table
 from harness.results.schema import STATUS_LABEL, ItemVerdict, ModeVerdict, mode_verdicts
 
@@ -66,7 +67,13 @@ def summary_rows(all_results: list[dict[str, Any]]) -> list[SummaryRow]:
             channels = UNKNOWN if not started else (YES if not items else NO)
             rows.append(
                 SummaryRow(
-                    python, django, result["env"], stack, verdict.name, YES if started else NO, channels,
+                    python,
+                    django,
+                    result["env"],
+                    stack,
+                    verdict.name,
+                    YES if started else NO,
+                    channels,
                     verdict_text(verdict),
                 )
             )
@@ -126,6 +133,8 @@ def render_env(result: dict[str, Any]) -> list[str]:
     ]
     if result.get("variant"):
         facts.append(("Variant", esc(result["variant"])))
+    if result.get("suite"):
+        facts.append(("Suite", esc(SUITES[result["suite"]].summary if result["suite"] in SUITES else result["suite"])))
     if "fast_password_hasher" in result:
         fast = result["fast_password_hasher"]
         hasher = "Django's MD5 hasher first (as Django advises for tests)" if fast else "the project's own"

@@ -137,9 +137,7 @@ def mode_grid(result: dict[str, Any]) -> list[Block]:
 def rooms_table(result: dict[str, Any]) -> list[Block]:
     """Server modes as rows, the room and access checks (first run) as columns."""
     verdicts = {
-        (c["server"], c["name"]): c["ok"]
-        for c in result["checks"]
-        if c["name"] in ROOM_CHECKS and c.get("run", 0) == 0
+        (c["server"], c["name"]): c["ok"] for c in result["checks"] if c["name"] in ROOM_CHECKS and c.get("run", 0) == 0
     }
     if not verdicts:
         return []

@@ -91,6 +91,6 @@ def render_findings(all_results: list[dict[str, Any]]) -> list[str]:
 
 
 def _short(url: str) -> str:
-    """"jrief/django-websocket-redis#180" for an issue URL, else the URL."""
+    """ "jrief/django-websocket-redis#180" for an issue URL, else the URL."""
     match = re.match(r"https://github\.com/([^/]+/[^/]+)/(?:issues|pull)/(\d+)", url)
     return f"{match[1]}#{match[2]}" if match else url

@@ -15,6 +15,7 @@ from typing import Any
 from harness.matrix.envs import Version, split_env_name
 from harness.matrix.labels import LABELS
 from harness.matrix.releases import STACK_RELEASES
+from harness.matrix.suites import split_suite
 from harness.report.rst import esc, heading, list_table
 from harness.results.schema import STATUS_SYMBOL as SYMBOL
 from harness.results.schema import mode_verdicts
@@ -30,12 +31,15 @@ class EnvKey:
     python: Version
     django: Version
     release_key: str
-    variant: str = ""  # a variant env is listed under its release's grid, never in a cell
+    variant: str = ""  # a variant or suite env is listed under its release's grid, never in a cell
 
 
 def env_key(env: str) -> EnvKey | None:
     parts = split_env_name(env)
-    return EnvKey(env, *parts) if parts else None
+    if parts is None:
+        return None
+    python, django, release_key, variant = parts
+    return EnvKey(env, python, django, release_key, "-".join(filter(None, (variant, split_suite(env)[1]))))
 
 
 def env_cell_text(result: dict[str, Any]) -> str:
@@ -151,9 +155,9 @@ def render_grids(all_grids: list[Grid]) -> list[str]:
     out = heading("At a glance", "-")
     out += [
         "One grid per stack release: Django versions down, Python versions across. ✓ works, ✗ does "
-        "not (the env's section says why; \"known\" when every failure is a known upstream defect), "
+        'not (the env\'s section says why; "known" when every failure is a known upstream defect), '
         "≈ flaky, ⚠ harness error (no verdict on the stack), ─ not tested; where the server modes "
-        "differ, each is named (\"✓ uwsgi ✗ runserver\"). Each mark links to its env. The cells are "
+        'differ, each is named ("✓ uwsgi ✗ runserver"). Each mark links to its env. The cells are '
         "what the stack and Django declare plus one step past each edge.",
         "",
     ]

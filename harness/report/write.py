@@ -34,6 +34,7 @@ STYLESHEET = Path(__file__).with_name("report.css")
 def stylesheet() -> str:
     return STYLESHEET.read_text(encoding="utf-8")
 
+
 # A mark at the start of a table cell, given a class so the stylesheet colours it.
 CELL_MARK = re.compile(r"(<td>(?:<p>)?(?:<strong>)?(?:<a [^>]*>)?)([✓✗≈⚠─])")
 MARK_CLASS = {"✓": "ok", "✗": "bad", "≈": "flaky", "⚠": "error", "─": "none"}

@@ -119,6 +119,9 @@ def new_result(env: str, python: str, django: str, stack_name: str, stack_versio
         "unexpected": [],
         "stale": [],
         "variant": "",
+        "suite": "",  # e.g. "deep": the env-name suffix that added checks
+        "deep": False,  # the heavy checks ran
+        "every_mode": False,  # per-server checks ran in every mode, not the first of each server
         "modes": [],
         "servers": [],
         "deliveries": [],

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 
+from harness.matrix.releases import split_mode
 from harness.paths import SCENARIOS
 from harness.run.delivery import CellSpec
 from harness.run.plugin import Collector
@@ -42,7 +43,30 @@ class ModeRun:
 RunAgain = Callable[[str, int, list[Observation]], bool]
 
 
-def run_scenarios(base_url: str, family: str, server: str, log_dir: Path, deflate: bool = False) -> Collector:
+@dataclass(frozen=True)
+class ScenarioOptions:
+    """What one run of the scenarios is told besides the server: which optional checks run."""
+
+    deep: bool = False  # run tests marked ``deep``
+    first_of_server: bool = True  # run tests marked ``per_server`` (layer-independent checks)
+    deflate: bool = False  # the scripted clients offer permessage-deflate
+
+    def args(self) -> list[str]:
+        flags = ["--chat-deep"] * self.deep + ["--chat-first-of-server"] * self.first_of_server
+        return flags + ["--chat-deflate"] * self.deflate
+
+
+def first_modes_of_servers(modes: Sequence[str]) -> set[str]:
+    """The first mode of each server: where checks that do not depend on the layer run."""
+    firsts: dict[str, str] = {}
+    for mode in modes:
+        firsts.setdefault(split_mode(mode)[0], mode)
+    return set(firsts.values())
+
+
+def run_scenarios(
+    base_url: str, family: str, server: str, junit_xml: Path, options: ScenarioOptions = ScenarioOptions()
+) -> Collector:
     """Run the pytest scenarios in-process against a live server."""
     collector = Collector()
     args = [
@@ -66,10 +90,9 @@ def run_scenarios(base_url: str, family: str, server: str, log_dir: Path, deflat
         family,
         "--chat-server",
         server,
-        f"--junitxml={log_dir / f'scenarios-{server}.xml'}",
+        f"--junitxml={junit_xml}",
+        *options.args(),
     ]
-    if deflate:
-        args.append("--chat-deflate")
     if pytest.main(args, plugins=[collector]) == pytest.ExitCode.INTERRUPTED:
         raise KeyboardInterrupt("scenarios interrupted")  # pytest swallows Ctrl-C; pass it on
     return collector
@@ -100,11 +123,18 @@ def drive_modes(
     cells: Sequence[CellSpec],
     run_again: RunAgain,
     timings: dict[str, float],
+    deep: bool = False,
+    every_mode: bool = False,
     servers_ahead: int = 2,
     deflate: bool = False,
 ) -> list[ModeRun]:
-    """Each mode in turn (and again while ``run_again`` says so), the next ones already starting."""
+    """Each mode in turn (and again while ``run_again`` says so), the next ones already starting.
+
+    ``deep`` adds the heavy checks; per-server checks run in the first mode of each
+    server, or in every mode with ``every_mode``.
+    """
     config, family = prepared.config, prepared.spec.stack.family
+    firsts = first_modes_of_servers(modes)
     waiting: deque[tuple[str, int]] = deque((mode, 0) for mode in modes)
     live: deque[tuple[ChatServer, int]] = deque()
     serial = itertools.count()
@@ -114,7 +144,8 @@ def drive_modes(
             mode, attempt = waiting.popleft()
             index = next(serial)
             db = prepared.database_copy(f"chat-{index}-{mode}")
-            server = ChatServer(config, prepared.sut, mode, db, prepared.log_dir, key_suffix=f"-m{index}")
+            run_tag = "".join(f"-{part}" for part in (prepared.spec.suite, f"m{index}") if part)  # "-m3", "-deep-m3"
+            server = ChatServer(config, prepared.sut, mode, db, prepared.log_dir, key_suffix=run_tag)
             live.append((server, attempt))
 
     runs: list[ModeRun] = []
@@ -133,7 +164,9 @@ def drive_modes(
                 collector = Collector()
                 if record.started:
                     began = time.monotonic()
-                    collector = run_scenarios(server.base_url, family, mode, prepared.log_dir, deflate)
+                    scenario_options = ScenarioOptions(deep, every_mode or mode in firsts, deflate)
+                    junit_xml = prepared.log_dir / f"scenarios-{server.run_name}.xml"
+                    collector = run_scenarios(server.base_url, family, mode, junit_xml, scenario_options)
                     timings["scenarios" + suffix] = round(time.monotonic() - began, 2)
                 observations = observe(record, collector, cells)
                 live.popleft()

@@ -172,4 +172,3 @@ class RoomScenario:
             with contextlib.suppress(ClientError):
                 self.rooms.leave(self.session.clients[user], room)
         self.session.barrier()
-

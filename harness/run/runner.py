@@ -36,12 +36,35 @@ class RunOptions:
     expectations: tuple[Expectation, ...] = ()
     repeat: int = 1  # runs of every mode
     reruns: int = 1  # extra runs of a mode with an unexpected failure
-    deflate: bool = False  # scripted clients offer permessage-deflate (harness/clients_deflate.py)
+    deep: bool = False  # the heavy checks too (or the env's suite says so)
+    every_mode: bool = False  # per-server checks in every mode (or the env's suite says so)
+    deflate: bool = False  # scripted clients offer permessage-deflate (or the env's suite says so)
+
+
+@dataclass(frozen=True)
+class ChecksWanted:
+    """Which optional scenario checks a run includes: the flags, or the env's suite."""
+
+    deep: bool = False
+    every_mode: bool = False
+    deflate: bool = False
+
+
+def checks_wanted(spec: EnvSpec, options: RunOptions) -> ChecksWanted:
+    suite = spec.suite_spec
+    return ChecksWanted(
+        deep=options.deep or suite.deep,
+        every_mode=options.every_mode or suite.every_mode,
+        deflate=options.deflate or suite.deflate,
+    )
 
 
 def run_env(spec: EnvSpec, options: RunOptions) -> dict[str, Any]:
     result = new_result(spec.name, spec.python_version, spec.django_version, spec.stack.package, spec.stack.version)
     result["variant"] = spec.variant  # "" for the default
+    wanted = checks_wanted(spec, options)
+    result["suite"], result["deep"], result["every_mode"] = spec.suite, wanted.deep, wanted.every_mode
+    result["deflate"] = wanted.deflate
     result["started_at"] = timestamp()
     progress = Progress()
     failed_setup: list[Observation] = []  # judged once preparation's facts are recorded
@@ -122,7 +145,18 @@ def _run_modes(prepared: PreparedSut, options: RunOptions, result: dict[str, Any
         return attempt < options.reruns and needs_rerun(observations, facts, mode, options.expectations)
 
     modes = prepared.spec.select_modes(options.servers)
-    runs = drive_modes(prepared, modes, cells, run_again, timings, options.servers_ahead, options.deflate)
+    wanted = checks_wanted(prepared.spec, options)
+    runs = drive_modes(
+        prepared,
+        modes,
+        cells,
+        run_again,
+        timings,
+        deep=wanted.deep,
+        every_mode=wanted.every_mode,
+        servers_ahead=options.servers_ahead,
+        deflate=wanted.deflate,
+    )
     verdicts = []
     setup = [Observation("install", True, ""), Observation("migrate", True, "")]
     observed: dict[str, list[Observation]] = {"": setup}

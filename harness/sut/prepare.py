@@ -104,7 +104,7 @@ def prepare(spec: EnvSpec, work_root: Path, options: ChatOptions, progress: Prog
     interpreter = find_interpreter(spec.python_version)
     if interpreter is None:
         raise InterpreterMissing(f"not tested: interpreter not available (python{spec.python_version} not found)")
-    work_dir = work_root / spec.name
+    work_dir = work_root / spec.sut_name  # a suite (ENV-deep) shares ENV's venv and database
     log_dir = work_dir / "logs"
     log_dir.mkdir(parents=True, exist_ok=True)
     with work_dir_lock(work_dir):
