@@ -22,6 +22,7 @@ from harness.browser.chromium import Browser
 
 LOGIN_PATH = "/accounts/login/?next=/"
 POLL = 0.05
+NO_SOCKET_GRACE = 1.0  # seconds after the page's load event for its script to open a socket
 T = TypeVar("T")
 
 SOCKET_WATCH = """
@@ -124,11 +125,20 @@ class ChatPage:
     def await_socket(self, timeout: float) -> PageSocket | None:
         """The page's first socket once it opened or closed; None when it made none."""
 
-        def settled() -> PageSocket | None:
-            found = self.sockets()
-            return found[0] if found and (found[0].opened or found[0].close_code is not None) else None
+        loaded_at: list[float] = []
 
-        return wait_until(settled, timeout) or next(iter(self.sockets()), None)
+        def settled() -> PageSocket | bool | None:
+            found = self.sockets()
+            if found:
+                return found[0] if found[0].opened or found[0].close_code is not None else None
+            # No socket yet: a page whose scripts have all run and that made none in
+            # NO_SOCKET_GRACE after its load event will not make one by itself.
+            if not loaded_at and self.driver.execute_script("return document.readyState;") == "complete":
+                loaded_at.append(time.monotonic())
+            return bool(loaded_at) and time.monotonic() - loaded_at[0] >= NO_SOCKET_GRACE
+
+        wait_until(settled, timeout)
+        return next(iter(self.sockets()), None)
 
     def shown(self, text: str) -> int:
         """How many times ``text`` appears in the page's visible text."""
