@@ -55,6 +55,7 @@ class DeflateChatClient(ChatClient):
                 close_timeout=2,
                 ping_interval=None,
                 max_size=None,
+                legacy=True,  # the connection itself, kept open across calls (not a context manager)
             )
         except InvalidStatus as exc:
             raise ClientError(

@@ -61,7 +61,8 @@ def summary_rows(all_results: list[dict[str, Any]]) -> list[SummaryRow]:
         if not modes:
             works = verdict_text(None, result["status"])
             web = UNKNOWN if result["status"] == "not-tested" else NO
-            rows.append(SummaryRow(python, django, result["env"], stack, "─", web, UNKNOWN, works))
+            untried = "─ not tested" if browser else ""
+            rows.append(SummaryRow(python, django, result["env"], stack, "─", web, UNKNOWN, works, untried))
             continue
         for verdict in modes:
             server = first_run(result, verdict.name)
