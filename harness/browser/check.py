@@ -32,6 +32,7 @@ LOGIN_TIMEOUT = 10.0  # the form's POST and the redirect to the chat page
 SOCKET_TIMEOUT = 5.0  # the page's socket opening (or closing) once the page is there
 WARMUP_TIMEOUT = 3.0  # ws4redis subscribes a socket some 10-300 ms after its 101
 WARMUP_INTERVAL = 0.25
+DEAF_AFTER = 1.0  # seconds of warm-up after which a server that delivered nothing to anybody is judged
 MESSAGE_TIMEOUT = 3.0  # as the delivery matrix's DELIVERY_TIMEOUT
 PAGE_USER = "john"
 SCRIPTED = ("admin", "mary")
@@ -116,10 +117,19 @@ class _Check:
         self.lap("page broadcast")
 
     def warm_up(self) -> bool:
-        """Broadcast until the page and mary show one: a 101 does not mean subscribed."""
-        deadline = time.monotonic() + WARMUP_TIMEOUT
+        """Broadcast until the page and mary show one: a 101 does not mean subscribed.
+        A server that delivers nothing to anybody (the scripted sockets got nothing
+        either) is judged after DEAF_AFTER, as the delivery matrix judges deaf sockets."""
+        began = time.monotonic()
+        deadline = began + WARMUP_TIMEOUT
         sent: list[str] = []
         while time.monotonic() < deadline:
+            if time.monotonic() - began >= DEAF_AFTER and not any(c.inbox.snapshot() for c in self.clients.values()):
+                self.problems.append(
+                    f"the page showed none of admin's broadcasts, and nothing reached admin's or mary's scripted "
+                    f"socket either within {DEAF_AFTER:.0f} s: the server delivers nothing"
+                )
+                return False
             sent.append(self.label(f"warmup{len(sent)}"))
             self.publish("broadcast", "everybody", sent[-1])
             step = min(deadline, time.monotonic() + WARMUP_INTERVAL) - time.monotonic()

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 
+from harness.browser.shared import close_shared, prestart
 from harness.matrix.releases import split_mode
 from harness.paths import SCENARIOS
 from harness.run.delivery import CellSpec
@@ -154,6 +155,7 @@ def drive_modes(
     with ThreadPoolExecutor(max_workers=2, thread_name_prefix="stop") as stopper:
         try:
             start_ahead()
+            prestart()  # the real-browser check's Chromium starts with the servers, not in a mode's time
             while live:
                 server, attempt = live[0]
                 mode = server.record.name
@@ -174,6 +176,7 @@ def drive_modes(
                 if run_again(mode, attempt, observations):
                     waiting.appendleft((mode, attempt + 1))
                 start_ahead()
+            stopper.submit(close_shared)  # beside the last server's stop (Chrome's orphans take init a while)
         finally:
             for server, _ in live:
                 server.stop()
