@@ -50,7 +50,8 @@ def test_cells_say_the_mark_the_first_console_error_and_the_extensions() -> None
 
 
 def test_a_close_code_is_shown_and_no_browser_is_not_tested() -> None:
-    closed = FAILED | {"console_errors": [], "detail": "the page's socket closed 1011 (boom); x", "close": "closed 1011"}
+    detail = "the page's socket closed 1011 (boom); x"
+    closed = FAILED | {"console_errors": [], "detail": detail, "close": "closed 1011"}
     channels = _channels(_results(closed, {"not_tested": "no browser: no chromium found"}))
     assert browser_cell(channels, "daphne+redis") == "✗ the page's socket closed 1011 (boom); extensions: none"
     assert browser_cell(channels, "uvicorn+inmemory") == "─ not tested: no browser: no chromium found"

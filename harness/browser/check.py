@@ -18,6 +18,7 @@ from __future__ import annotations
 import secrets
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -89,14 +90,14 @@ class _Check:
 
     def run(self) -> None:
         self.browser.console()  # what an earlier page logged is not this check's
-        for user in SCRIPTED:
-            client = ChatClient(self.base_url, user, ignore=self.protocol.heartbeats)
-            self.clients[user] = client
-            client.login()
-            client.connect(self.protocol.socket_path())
+        # admin and mary log in and connect while john fills in the form (one thread each).
+        with ThreadPoolExecutor(max_workers=len(SCRIPTED)) as pool:
+            joined = [pool.submit(self.join, user) for user in SCRIPTED]
+            problem = self.page.login(PAGE_USER, PASSWORD, LOGIN_TIMEOUT)
+            self.lap("login form")
+            for future in joined:
+                future.result()  # a ClientError is the check's finding
         self.lap("scripted users")
-        problem = self.page.login(PAGE_USER, PASSWORD, LOGIN_TIMEOUT)
-        self.lap("login form")
         if problem:
             self.problems.append(problem)
             return
@@ -115,6 +116,12 @@ class _Check:
         self.lap("messages")
         self.page_broadcast_received()
         self.lap("page broadcast")
+
+    def join(self, user: str) -> None:
+        client = ChatClient(self.base_url, user, ignore=self.protocol.heartbeats)
+        self.clients[user] = client
+        client.login()
+        client.connect(self.protocol.socket_path())
 
     def warm_up(self) -> bool:
         """Broadcast until the page and mary show one: a 101 does not mean subscribed.
@@ -177,8 +184,8 @@ class _Check:
                 self.problems.append(f"{user} got the page's broadcast as sent by {sender!r}")
 
     def close(self) -> None:
-        for client in self.clients.values():
-            client.close()
+        with ThreadPoolExecutor(max_workers=max(1, len(self.clients))) as pool:
+            list(pool.map(lambda client: client.close(), list(self.clients.values())))
 
 
 def check_chat_page(browser: Browser, base_url: str, protocol: Protocol) -> BrowserFinding:
