@@ -33,7 +33,6 @@ LOGIN_TIMEOUT = 10.0  # the form's POST and the redirect to the chat page
 SOCKET_TIMEOUT = 5.0  # the page's socket opening (or closing) once the page is there
 WARMUP_TIMEOUT = 3.0  # ws4redis subscribes a socket some 10-300 ms after its 101
 WARMUP_INTERVAL = 0.25
-DEAF_AFTER = 1.0  # seconds of warm-up after which a server that delivered nothing to anybody is judged
 MESSAGE_TIMEOUT = 3.0  # as the delivery matrix's DELIVERY_TIMEOUT
 PAGE_USER = "john"
 SCRIPTED = ("admin", "mary")
@@ -125,18 +124,11 @@ class _Check:
 
     def warm_up(self) -> bool:
         """Broadcast until the page and mary show one: a 101 does not mean subscribed.
-        A server that delivers nothing to anybody (the scripted sockets got nothing
-        either) is judged after DEAF_AFTER, as the delivery matrix judges deaf sockets."""
-        began = time.monotonic()
-        deadline = began + WARMUP_TIMEOUT
+        As the delivery matrix's warm-up, bounded by WARMUP_TIMEOUT: on a busy machine
+        a working server can take more than a second to deliver the first broadcast."""
+        deadline = time.monotonic() + WARMUP_TIMEOUT
         sent: list[str] = []
         while time.monotonic() < deadline:
-            if time.monotonic() - began >= DEAF_AFTER and not any(c.inbox.snapshot() for c in self.clients.values()):
-                self.problems.append(
-                    f"the page showed none of admin's broadcasts, and nothing reached admin's or mary's scripted "
-                    f"socket either within {DEAF_AFTER:.0f} s: the server delivers nothing"
-                )
-                return False
             sent.append(self.label(f"warmup{len(sent)}"))
             self.publish("broadcast", "everybody", sent[-1])
             step = min(deadline, time.monotonic() + WARMUP_INTERVAL) - time.monotonic()
@@ -144,7 +136,9 @@ class _Check:
                 mary = self.clients["mary"].inbox
                 mary.wait_for(lambda frames: any(self.has(t)(frames) for t in sent), MESSAGE_TIMEOUT)
                 return True
-        self.problems.append(f"the page showed none of admin's broadcasts within {WARMUP_TIMEOUT:.0f} s")
+        deaf = not any(client.inbox.snapshot() for client in self.clients.values())
+        either = ", nor did admin's or mary's scripted socket get anything: the server delivers nothing" if deaf else ""
+        self.problems.append(f"the page showed none of admin's broadcasts within {WARMUP_TIMEOUT:.0f} s{either}")
         return False
 
     def messages_shown_once(self) -> None:
