@@ -89,6 +89,7 @@ class _Check:
 
     def run(self) -> None:
         self.browser.console()  # what an earlier page logged is not this check's
+        self.lap("console cleared")
         # admin and mary log in and connect while john fills in the form (one thread each).
         with ThreadPoolExecutor(max_workers=len(SCRIPTED)) as pool:
             joined = [pool.submit(self.join, user) for user in SCRIPTED]
@@ -192,11 +193,13 @@ def check_chat_page(browser: Browser, base_url: str, protocol: Protocol) -> Brow
         check.problems.append(f"a scripted user could not chat: {exc}")
     finally:
         check.close()
+        check.lap("scripted users leave")
     # Read last: the socket's state and everything the console got during the check.
     sockets = check.page.sockets()
     socket = sockets[0] if sockets else check.socket
     errors = check.page.console_errors()
     check.page.leave()  # the page's socket closes here, not during the next check
+    check.lap("console and leave")
     findings = [f"console error: {errors[0]}"] if errors else []
     if socket is not None and socket.opened and socket.close_code is not None:
         findings.append(f"the page's socket {socket.closed}")
