@@ -12,6 +12,9 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
+from harness.browser.shared import prestart
+from harness.clients import ChatClient
+from harness.clients_deflate import DeflateChatClient
 from harness.run.delivery import ChatSession, DeliveryResult, delivery_cells
 from harness.run.plugin import collector_of
 from harness.stacks import stack_for
@@ -37,6 +40,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--chat-first-of-server",
         action="store_true",
         help="this mode is the first of its server in the run: run the checks marked per_server",
+    )
+    group.addoption(
+        "--chat-deflate",
+        action="store_true",
+        help="the scripted clients offer permessage-deflate as browsers do (websockets' client)",
     )
 
 
@@ -78,6 +86,13 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     )
 
 
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """A run with the real-browser check starts Chromium now, in the background: its
+    start-up then hides behind the scenarios that come before it."""
+    if any("real_browser" in item.nodeid for item in session.items):
+        prestart()
+
+
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     """Delivery cells depend on the stack: each publish path of each kind."""
     if "cell" in metafunc.fixturenames:
@@ -100,7 +115,9 @@ def chat(request: pytest.FixtureRequest, chat_url: str) -> Iterator[ChatSession]
     session = None
     try:
         urls = [u for u in str(request.config.getoption("--chat-urls") or "").split(",") if u]
-        session = ChatSession(chat_url, request.config.getoption("--chat-server"), stack.protocol(tag), tag, urls=urls)
+        client_type = DeflateChatClient if request.config.getoption("--chat-deflate") else ChatClient
+        server = request.config.getoption("--chat-server")
+        session = ChatSession(chat_url, server, stack.protocol(tag), tag, urls=urls, client_type=client_type)
         yield session
     finally:
         if session is not None:
@@ -139,3 +156,10 @@ def record_check(request: pytest.FixtureRequest) -> Callable[..., None]:
             )
 
     return record
+
+
+@pytest.fixture
+def record_fact(request: pytest.FixtureRequest) -> Callable[[str, object], None]:
+    """Keep an observed fact (not a verdict) in the mode's server entry of the results."""
+    collector = collector_of(request.config)
+    return collector.facts.__setitem__ if collector else (lambda name, value: None)

@@ -20,9 +20,11 @@ pytestmark = pytest.mark.e2e
 
 ROOM_CHECKS = {"room join notice", "room messages reach members only", "room leave notice", "staff-only room"}
 SESSION_CHECKS = {"subscription ready after 101", "keep-alive HTTP"}
+BROWSER = "real browser"  # once per server: in the first mode of each (tests/test_e2e_browser.py)
 BASE_CHECKS = ROOM_CHECKS | SESSION_CHECKS | {"anonymous socket refused", "non-ASCII broadcast intact"}
-PER_SERVER = ROBUSTNESS_CHECKS | JSON_CHECKS | {"foreign Origin refused"}  # the first mode of each server
-ALL_CHECKS = BASE_CHECKS | SECURITY_CHECKS | ROBUSTNESS_CHECKS | JSON_CHECKS
+# the first mode of each server
+PER_SERVER = ROBUSTNESS_CHECKS | JSON_CHECKS | {"foreign Origin refused", BROWSER}
+ALL_CHECKS = BASE_CHECKS | SECURITY_CHECKS | ROBUSTNESS_CHECKS | JSON_CHECKS | {BROWSER}
 DEAD_MODE_SECONDS = 15  # a server mode that delivers nothing is judged within this
 DEAD_ENV_SECONDS = 150  # and an env of nine such modes
 
@@ -61,6 +63,8 @@ def test_channels4_passes_every_cell_on_daphne_and_uvicorn_with_redis(run_harnes
     assert {c["name"] for c in result["checks"]} == ALL_CHECKS
     failed = {(c["server"], c["name"]) for c in result["checks"] if not c["ok"]}
     assert failed == {("daphne+redis", n) for n in DAPHNE_KNOWN} | {("uvicorn+redis", n) for n in UVICORN_KNOWN}
+    # Chromium offers permessage-deflate: uvicorn (websockets) accepts it, daphne (autobahn) declines.
+    assert [s["browser"]["extensions"] for s in result["servers"]] == ["", "permessage-deflate"]
     assert result["stack"]["packages"]["channels"].startswith("4.")
 
 

@@ -137,10 +137,11 @@ def test_a_suite_suffix_adds_checks_and_shares_the_plain_envs_venv() -> None:
 
 
 def test_suite_labels_rerun_matrix_envs_and_add_none_to_full() -> None:
-    for label in ("deep", "browser"):
+    for label in ("deep", "browser", "deflate"):
         for name in LABELS[label]:
             spec = parse_env_name(name)
-            assert spec.suite == label and spec.sut_name in LABELS["full"] and name not in LABELS["full"]
+            # The browser label also runs the deflate envs: the compressed path browsers take.
+            assert spec.suite in (label, "deflate") and spec.sut_name in LABELS["full"] and name not in LABELS["full"]
 
 
 def test_per_server_checks_run_in_the_first_mode_of_each_server() -> None:

@@ -61,6 +61,12 @@ def add_parser(sub: Any) -> None:
         help="run each mode as N server processes, each on its own port, with admin, john and mary "
         "on different ones (dev servers stay single)",
     )
+    run.add_argument(
+        "--deflate",
+        action="store_true",
+        help="the scripted clients offer permessage-deflate as browsers do: the compressed path "
+        "(as the env suffix -deflate, which has its own results file and report row)",
+    )
     add_chat_options(run)
     run.set_defaults(func=cmd_run)
 
@@ -84,6 +90,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         deep=args.deep,
         every_mode=args.every_mode,
         processes=args.processes,
+        deflate=args.deflate,
     )
     stop_on_sigterm()
     results = []

@@ -96,6 +96,9 @@ def _with_suite(names: tuple[str, ...], suite: str) -> tuple[str, ...]:
 
 # Defined after "full": a suite re-runs envs of the matrix, it adds none.
 LABELS["deep"] = _with_suite(DEEP_BASES, "deep")
-LABELS["browser"] = _with_suite(BROWSER_BASES, "browser")
+# The same envs with scripted clients that offer permessage-deflate as browsers do
+# (suite "deflate"): the compressed path, wherever a server accepts it.
+LABELS["deflate"] = _with_suite(BROWSER_BASES, "deflate")
+LABELS["browser"] = _with_suite(BROWSER_BASES, "browser") + LABELS["deflate"]
 # Labels whose tox run ends with the report env.
-REPORTED_LABELS = ("main", "deep", "browser")
+REPORTED_LABELS = ("main", "deep", "browser", "deflate")

@@ -15,6 +15,7 @@ class Suite:
     name: str
     deep: bool = False  # the heavy checks (scenario marker ``deep``)
     every_mode: bool = False  # per-server checks in every server × layer mode, not the first of each
+    deflate: bool = False  # scripted clients offer permessage-deflate as browsers do (harness/clients_deflate.py)
     summary: str = ""
 
 
@@ -22,6 +23,11 @@ SUITES: dict[str, Suite] = {
     "deep": Suite("deep", deep=True, summary="the heavy checks too (harness run --deep)"),
     "browser": Suite(
         "browser", every_mode=True, summary="per-server checks in every server × layer mode (--every-mode)"
+    ),
+    "deflate": Suite(
+        "deflate",
+        deflate=True,
+        summary="the scripted clients offer permessage-deflate as browsers do: the compressed path (--deflate)",
     ),
 }
 

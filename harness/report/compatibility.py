@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from harness.matrix.suites import SUITES
+from harness.report.browser import browser_cell, has_browser
 from harness.report.processes import processes_lines
 from harness.report.rst import NO, UNKNOWN, YES, bold, esc, heading, list_table
 from harness.results.schema import STATUS_LABEL, ItemVerdict, ModeVerdict, mode_verdicts
@@ -27,6 +28,7 @@ class SummaryRow:
     web_server: str
     channels: str
     works: str
+    browser: str = ""  # the "Real browser" column ("" when no result has the browser check)
 
 
 def detail_link(env: str) -> str:
@@ -52,6 +54,7 @@ def verdict_text(verdict: ModeVerdict | None, env_status: str = "") -> str:
 
 def summary_rows(all_results: list[dict[str, Any]]) -> list[SummaryRow]:
     rows = []
+    browser = has_browser(all_results)
     for result in all_results:
         python, django = f"Python {result['python']}", f"Django {result['django']}"
         stack = f"{result['stack']['name']} {result['stack']['version']}"
@@ -59,7 +62,8 @@ def summary_rows(all_results: list[dict[str, Any]]) -> list[SummaryRow]:
         if not modes:
             works = verdict_text(None, result["status"])
             web = UNKNOWN if result["status"] == "not-tested" else NO
-            rows.append(SummaryRow(python, django, result["env"], stack, "─", web, UNKNOWN, works))
+            untried = "─ not tested" if browser else ""
+            rows.append(SummaryRow(python, django, result["env"], stack, "─", web, UNKNOWN, works, untried))
             continue
         for verdict in modes:
             server = first_run(result, verdict.name)
@@ -76,6 +80,7 @@ def summary_rows(all_results: list[dict[str, Any]]) -> list[SummaryRow]:
                     YES if started else NO,
                     channels,
                     verdict_text(verdict),
+                    browser_cell(result, verdict.name) if browser else "",
                 )
             )
     return rows
@@ -86,10 +91,12 @@ def render_summary(rows: list[SummaryRow]) -> list[str]:
         [r.python, r.django, f"`{r.env}`_", esc(r.stack), esc(r.server), r.web_server, r.channels, bold(r.works)]
         for r in rows
     ]
-    return list_table(
-        ["Python", "Django", "More details", "Stack", "Server", "Web server works?", "Channels work?", "Does it work?"],
-        table,
-    )
+    header = ["Python", "Django", "More details", "Stack", "Server", "Web server works?", "Channels work?"]
+    header.append("Does it work?")
+    if any(r.browser for r in rows):  # results from before the browser check get no empty column
+        header.append("Real browser")
+        table = [[*cells, esc(r.browser or "─")] for cells, r in zip(table, rows, strict=True)]
+    return list_table(header, table)
 
 
 def _item_text(item: ItemVerdict) -> str:

@@ -16,6 +16,7 @@ from harness.matrix.envs import Version, split_env_name
 from harness.matrix.labels import LABELS
 from harness.matrix.releases import STACK_RELEASES
 from harness.matrix.suites import split_suite
+from harness.report.browser import column_mark, has_browser
 from harness.report.rst import esc, heading, list_table
 from harness.results.schema import STATUS_SYMBOL as SYMBOL
 from harness.results.schema import mode_verdicts
@@ -78,6 +79,7 @@ class Grid:
     rows: list[tuple[Version, list[GridCell]]]
     missing: list[str]  # envs of the matrix without a results file
     variants: list[GridCell] = field(default_factory=list)  # variant envs with results, listed under the grid
+    browser: list[GridCell] = field(default_factory=list)  # the "real browser" row, one cell per Python
 
 
 def _title(release_key: str) -> str:
@@ -114,7 +116,11 @@ def grids(all_results: list[dict[str, Any]]) -> list[Grid]:
         missing = sorted((env for env in keys if env not in results), key=lambda e: (keys[e].django, keys[e].python))
         listed = [key.env for key in keys.values() if key.variant and key.env in results]
         variants = [GridCell(env_cell_text(results[env]), env) for env in listed]
-        out.append(Grid(_title(release_key), pythons, rows, missing, variants))
+        ran = [results[env] for env in keys if env in results]
+        browser = []
+        if has_browser(ran):  # every env of the release, suites and variants included, by Python
+            browser = [GridCell(*column_mark([r for r in ran if keys[r["env"]].python == p])) for p in pythons]
+        out.append(Grid(_title(release_key), pythons, rows, missing, variants, browser))
     return out
 
 
@@ -161,10 +167,19 @@ def render_grids(all_grids: list[Grid]) -> list[str]:
         "what the stack and Django declare plus one step past each edge.",
         "",
     ]
+    if any(grid.browser for grid in all_grids):
+        out += [
+            'The row "real browser" is the chat page in headless Chromium (john logs in through the form '
+            "and chats with scripted admin and mary), over every env of that Python column: ✓ when every "
+            "server's check passed, else each server's mark; ─ not tested (no browser installed).",
+            "",
+        ]
     for grid in all_grids:
         out += heading(grid.title, "`")  # the level of the env sections
         header = ["Django", *(_version(p) for p in grid.pythons)]
         rows = [[_version(django), *(_link(cell.symbol, cell.env) for cell in row)] for django, row in grid.rows]
+        if grid.browser:
+            rows.append(["real browser", *(_link(cell.symbol, cell.env) for cell in grid.browser)])
         out += list_table(header, rows)
         if grid.variants:
             listed = ", ".join(_link(f"{cell.symbol} {cell.env}", cell.env) for cell in grid.variants)

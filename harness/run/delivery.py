@@ -143,6 +143,7 @@ class ChatSession:
         session_tag: str,
         urls: Sequence[str] = (),  # several server processes: one URL each
         logged_in: Mapping[str, ChatClient] | None = None,  # clients already logged in, to connect
+        client_type: type[ChatClient] = ChatClient,  # DeflateChatClient: the compressed path
     ) -> None:
         self.server = server
         self.protocol = protocol
@@ -155,7 +156,7 @@ class ChatSession:
                 client = self.clients.get(user)
                 if client is None:
                     url = urls[self.where[user]] if self.where else base_url
-                    client = self.clients[user] = ChatClient(url, user, ignore=protocol.heartbeats)
+                    client = self.clients[user] = client_type(url, user, ignore=protocol.heartbeats)
                     client.login()
                 client.connect(protocol.socket_path())
         except BaseException:

@@ -22,6 +22,7 @@ from pathlib import Path
 
 import pytest
 
+from harness.browser.shared import close_shared, prestart
 from harness.matrix.releases import split_mode
 from harness.paths import SCENARIOS
 from harness.run.delivery import CellSpec
@@ -69,11 +70,13 @@ class ScenarioOptions:
     # "main": all but the checks marked late, which may break a server's other sockets
     # (uWSGI dies on a fragmented message): those run as "late", after the idle check.
     part: str = "all"
+    deflate: bool = False  # the scripted clients offer permessage-deflate
 
     def args(self) -> list[str]:
+        flags = ["--chat-deep"] * self.deep + ["--chat-first-of-server"] * self.first_of_server
         urls = ["--chat-urls", ",".join(self.urls)] if len(self.urls) > 1 else []
         part = ["--chat-part", self.part] if self.part != "all" else []
-        return ["--chat-deep"] * self.deep + ["--chat-first-of-server"] * self.first_of_server + urls + part
+        return flags + urls + part + ["--chat-deflate"] * self.deflate
 
 
 def first_modes_of_servers(modes: Sequence[str]) -> set[str]:
@@ -155,6 +158,7 @@ def drive_modes(
     servers_ahead: int = 2,
     processes: int = 1,
     idle_seconds: float = IDLE_SECONDS,
+    deflate: bool = False,
 ) -> list[ModeRun]:
     """Each mode in turn (and again while ``run_again`` says so), the next ones already starting.
 
@@ -192,7 +196,8 @@ def drive_modes(
     runs: list[ModeRun] = []
 
     def options_for(server: ServerGroup) -> ScenarioOptions:
-        return ScenarioOptions(deep, every_mode or server.record.name in firsts, tuple(server.base_urls))
+        first = every_mode or server.record.name in firsts
+        return ScenarioOptions(deep, first, tuple(server.base_urls), deflate=deflate)
 
     def finish(done: HeldMode, stopper: ThreadPoolExecutor) -> None:
         server, collector = done.server, done.collector
@@ -214,6 +219,7 @@ def drive_modes(
     ):
         try:
             start_ahead()
+            prestart()  # the real-browser check's Chromium starts with the servers, not in a mode's time
             while live or driven:
                 if live:
                     server, attempt, opening = live[0]
@@ -232,6 +238,7 @@ def drive_modes(
                         driven.remove(held)
                         finish(held, stopper)
                 start_ahead()
+            stopper.submit(close_shared)  # beside the last server's stop (Chrome's orphans take init a while)
         finally:
             for done in driven:
                 done.close()

@@ -26,6 +26,9 @@ PROVOKED_LOG_GRACE = 0.3
 class Collector:
     deliveries: list[DeliveryResult] = field(default_factory=list)
     checks: list[dict[str, object]] = field(default_factory=list)
+    # Observed facts, not verdicts, kept in the mode's server entry (e.g. "browser":
+    # the real browser's negotiated extensions; "deflate": what the server accepted).
+    facts: dict[str, object] = field(default_factory=dict)
     # Scenarios that broke instead of judging: a failed setup (a client could not
     # log in) or an exception other than the scenario's own assertion.
     errors: list[str] = field(default_factory=list)

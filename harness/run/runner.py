@@ -45,6 +45,7 @@ class RunOptions:
     deep: bool = False  # the heavy checks too (or the env's suite says so)
     every_mode: bool = False  # per-server checks in every mode (or the env's suite says so)
     processes: int = 1  # server processes per mode, each on its own port (dev servers stay single)
+    deflate: bool = False  # scripted clients offer permessage-deflate (or the env's suite says so)
 
 
 @dataclass(frozen=True)
@@ -53,11 +54,16 @@ class ChecksWanted:
 
     deep: bool = False
     every_mode: bool = False
+    deflate: bool = False
 
 
 def checks_wanted(spec: EnvSpec, options: RunOptions) -> ChecksWanted:
     suite = spec.suite_spec
-    return ChecksWanted(deep=options.deep or suite.deep, every_mode=options.every_mode or suite.every_mode)
+    return ChecksWanted(
+        deep=options.deep or suite.deep,
+        every_mode=options.every_mode or suite.every_mode,
+        deflate=options.deflate or suite.deflate,
+    )
 
 
 def run_env(spec: EnvSpec, options: RunOptions) -> dict[str, Any]:
@@ -65,6 +71,7 @@ def run_env(spec: EnvSpec, options: RunOptions) -> dict[str, Any]:
     result["variant"] = spec.variant  # "" for the default
     wanted = checks_wanted(spec, options)
     result["suite"], result["deep"], result["every_mode"] = spec.suite, wanted.deep, wanted.every_mode
+    result["deflate"] = wanted.deflate
     result["started_at"] = timestamp()
     if options.processes > 1:
         result["processes"] = options.processes
@@ -159,6 +166,7 @@ def _run_modes(prepared: PreparedSut, options: RunOptions, result: dict[str, Any
         servers_ahead=options.servers_ahead,
         processes=options.processes,
         idle_seconds=options.idle_seconds,
+        deflate=wanted.deflate,
     )
     verdicts = []
     setup = [Observation("install", True, ""), Observation("migrate", True, "")]
@@ -193,6 +201,7 @@ def _record_run(result: dict[str, Any], run: ModeRun) -> dict[str, Any]:
     entry: dict[str, Any] = run.stopped.result().as_dict()
     entry["run"] = run.attempt
     entry["scenario_errors"] = run.collector.errors
+    entry.update(run.collector.facts)
     cells = [cell.as_dict() | {"run": run.attempt} for cell in run.collector.deliveries]
     checks = [check | {"run": run.attempt} for check in run.collector.checks]
     run.observations.extend(log_observations(entry["log_findings"]))

@@ -108,5 +108,10 @@ class Stack(ABC):
         """A protocol for one chat session; ``session_tag`` keeps sessions apart."""
 
     @abstractmethod
+    def page_protocol(self) -> Protocol:
+        """The protocol of the chat page at ``/`` (its default session or facility), for
+        scripted users chatting with someone on that page (the real-browser check)."""
+
+    @abstractmethod
     def probe_socket_path(self) -> str:
         """A socket path that must answer 101 to an anonymous or logged-in client."""

@@ -15,6 +15,7 @@ from harness.paths import CHATSERVERS, FIXTURES
 from harness.stacks.base import HTTP, KINDS, SOCKET, Command, Protocol, Rooms, Stack, manage_py_runserver
 
 ASGI_APP = "chatserver.asgi:application"
+PAGE_SESSION = "main"  # chat/groups.py DEFAULT_SESSION: the chat page's socket names no session
 
 
 class ChannelsProtocol(Protocol, Rooms):
@@ -101,6 +102,9 @@ class ChannelsStack(Stack):
 
     def protocol(self, session_tag: str) -> ChannelsProtocol:
         return ChannelsProtocol(session_tag)
+
+    def page_protocol(self) -> ChannelsProtocol:
+        return ChannelsProtocol(PAGE_SESSION)
 
     def probe_socket_path(self) -> str:
         return "/ws/probe/"

@@ -14,6 +14,7 @@ from harness.stacks.base import HTTP, SOCKET, Command, Protocol, Stack, manage_p
 PROJECT_DIR = CHATSERVERS / "ws4redis"
 
 HEARTBEAT = "--heartbeat--"  # WS4REDIS_HEARTBEAT in chatservers/ws4redis settings
+PAGE_FACILITY = "chat"  # chatserver/views.py DEFAULT_FACILITY: the chat page's facility
 SUBSCRIPTIONS = "subscribe-broadcast&publish-broadcast&subscribe-user&subscribe-group&echo"
 
 
@@ -63,6 +64,9 @@ class Ws4redisStack(Stack):
 
     def protocol(self, session_tag: str) -> Ws4redisProtocol:
         return Ws4redisProtocol(facility=f"chat-{session_tag}")
+
+    def page_protocol(self) -> Ws4redisProtocol:
+        return Ws4redisProtocol(facility=PAGE_FACILITY)
 
     def probe_socket_path(self) -> str:
         return "/ws/probe?subscribe-broadcast"
