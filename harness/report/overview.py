@@ -12,8 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from harness.matrix.envs import Version, split_env_name
+from harness.matrix.envs import LATEST, Version, split_env_name, split_latest
 from harness.matrix.labels import LABELS
+from harness.matrix.overrides import split_overrides
 from harness.matrix.releases import STACK_RELEASES
 from harness.matrix.suites import split_suite
 from harness.report.rst import esc, heading, list_table
@@ -39,7 +40,10 @@ def env_key(env: str) -> EnvKey | None:
     if parts is None:
         return None
     python, django, release_key, variant = parts
-    return EnvKey(env, python, django, release_key, "-".join(filter(None, (variant, split_suite(env)[1]))))
+    base, overrides = split_overrides(env)
+    suite = split_suite(base)[1]
+    latest = LATEST if split_latest(split_suite(base)[0])[1] else ""
+    return EnvKey(env, python, django, release_key, "-".join(filter(None, (variant, latest, suite))) + overrides)
 
 
 def env_cell_text(result: dict[str, Any]) -> str:
@@ -82,7 +86,15 @@ class Grid:
 
 def _title(release_key: str) -> str:
     release = STACK_RELEASES.get(release_key)
-    return f"{release.package} {release.version}" if release else release_key
+    return release.title if release else release_key
+
+
+def _cell(result: dict[str, Any]) -> str:
+    """The cell's mark, with the release tested where a row picked an older one of its line."""
+    text = env_cell_text(result)
+    release = STACK_RELEASES.get(result.get("release", {}).get("line", ""))
+    tested = result["stack"]["version"]
+    return f"{text} ({tested})" if release and len(release.releases) > 1 and tested != release.version else text
 
 
 def grids(all_results: list[dict[str, Any]]) -> list[Grid]:
@@ -107,7 +119,7 @@ def grids(all_results: list[dict[str, Any]]) -> list[Grid]:
                 if env is None:
                     row.append(GridCell("", None))
                 elif env in results:
-                    row.append(GridCell(env_cell_text(results[env]), env))
+                    row.append(GridCell(_cell(results[env]), env))
                 else:
                     row.append(GridCell(SYMBOL["not-tested"], None))
             rows.append((django, row))

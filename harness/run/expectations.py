@@ -3,7 +3,8 @@
 
 An entry selects by any installed package and its version range (the stack, a
 companion such as channels_redis or redis-py, the server itself), by Python and
-Django version, server mode (a whole mode, a server or a layer), variant, and
+Django version, server mode (a whole mode, a server or a layer), variant, a
+``--with`` override (``with = "channels-redis"``: only runs replacing it), and
 by item: a check, a delivery cell, or a stage ("install", "migrate", "start",
 "scenarios").  It says what is expected ("fail" or "flaky"), why in one line,
 and where upstream says so.
@@ -28,7 +29,7 @@ from harness.paths import ROOT
 EXPECTATIONS = ROOT / "expectations.toml"
 EXPECTED_OUTCOMES = ("fail", "flaky")
 # What an entry's [when] table may select on besides installed packages.
-FACTS = ("python", "django", "mode", "variant", "items")
+FACTS = ("python", "django", "mode", "variant", "items", "with")
 ABSENT = "absent"  # a package selector: the package is not installed
 
 
@@ -44,6 +45,7 @@ class EnvFacts:
     django: str
     variant: str = ""
     packages: Mapping[str, str] = field(default_factory=dict)
+    overrides: tuple[str, ...] = ()  # packages replaced with --with
 
     def version_of(self, package: str) -> str | None:
         wanted = _normal(package)
@@ -62,9 +64,14 @@ class Expectation:
     modes: tuple[str, ...] = ()  # empty: every mode
     variants: tuple[str, ...] | None = None  # None: any variant; ("",) the default only
     items: tuple[str, ...] = ()  # fnmatch patterns; empty: every item of the mode
+    overridden: tuple[str, ...] | None = None  # `with`: only runs replacing one of these (--with)
 
     def applies_to_env(self, env: EnvFacts) -> bool:
         if self.variants is not None and env.variant not in self.variants:
+            return False
+        if self.overridden is not None and not {_normal(p) for p in self.overridden} & {
+            _normal(p) for p in env.overrides
+        }:
             return False
         if not _within(env.python, self.python) or not _within(env.django, self.django):
             return False
@@ -145,6 +152,7 @@ def _entry(source: str, raw: object, index: int) -> Expectation:
         modes=_strings(source, ident, "mode", when.get("mode", [])),
         variants=_strings(source, ident, "variant", when["variant"]) if "variant" in when else None,
         items=_strings(source, ident, "items", when.get("items", [])),
+        overridden=_strings(source, ident, "with", when["with"]) if "with" in when else None,
     )
 
 

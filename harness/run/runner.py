@@ -17,6 +17,7 @@ from harness.errors import InstallError, InterpreterMissing, RedisUnavailable, S
 from harness.matrix.envs import EnvSpec
 from harness.results.files import save
 from harness.results.schema import ModeVerdict, new_result, timestamp
+from harness.run.axis import stack_axis
 from harness.run.delivery import cell_item, delivery_cells
 from harness.run.expectations import EnvFacts, Expectation
 from harness.run.modes import ModeRun, drive_modes
@@ -54,8 +55,9 @@ def checks_wanted(spec: EnvSpec, options: RunOptions) -> ChecksWanted:
 
 
 def run_env(spec: EnvSpec, options: RunOptions) -> dict[str, Any]:
-    result = new_result(spec.name, spec.python_version, spec.django_version, spec.stack.package, spec.stack.version)
+    result = new_result(spec.name, spec.python_version, spec.django_version, spec.stack.package, spec.stack_version)
     result["variant"] = spec.variant  # "" for the default
+    result.update(stack_axis(spec))  # the release line, the pick, the lock, overrides
     wanted = checks_wanted(spec, options)
     result["suite"], result["deep"], result["every_mode"] = spec.suite, wanted.deep, wanted.every_mode
     result["started_at"] = timestamp()
@@ -97,7 +99,8 @@ def _facts(result: dict[str, Any]) -> EnvFacts:
     """What expectations select on; the stack is its release under test even when it did not install."""
     stack = result["stack"]
     packages = {stack["name"]: stack["version"], **stack["packages"]}
-    return EnvFacts(result["python"], result["django"], result.get("variant", ""), packages)
+    overrides = tuple(o["package"] for o in result.get("overrides", []))
+    return EnvFacts(result["python"], result["django"], result.get("variant", ""), packages, overrides)
 
 
 def _judge_setup(result: dict[str, Any], options: RunOptions, setup: list[Observation]) -> None:
