@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -14,10 +17,12 @@ from harness.matrix.labels import LABELS
 from harness.matrix.lock import locked_row
 from harness.matrix.overrides import parse_override, parse_overrides
 from harness.matrix.releases import STACK_RELEASES
+from harness.paths import ROOT
 from harness.report.axis import beside_pinned, pinned_env
 from harness.run.expectations import EnvFacts, Expectation
 from harness.sut.lockfile import moved
 from harness.sut.redis_server import check_redis_choice
+from tests.conftest import CHANNELS_E2E_ENV, RUN_TIMEOUT
 
 
 @pytest.mark.parametrize(
@@ -168,3 +173,19 @@ def test_the_report_puts_latest_and_overrides_beside_the_pinned_env() -> None:
     assert [(b.pinned, b.before, b.after, b.moved) for b in found] == [
         ("py311-django42-channels4", "✓", "✗", "daphne 4.2.2 → 4.2.3")
     ]
+
+
+@pytest.mark.e2e
+def test_a_with_run_has_its_own_results_and_venv(work_root: Path, tmp_path: Path) -> None:
+    results = tmp_path / "results"
+    command = [sys.executable, "-m", "harness.cli.main", "run", CHANNELS_E2E_ENV, "--server", "daphne+redis"]
+    command += ["--with", "channels-redis==4.0.0", "--results-dir", str(results), "--work-root", str(work_root)]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=RUN_TIMEOUT, cwd=ROOT)
+    name = f"{CHANNELS_E2E_ENV}@channels-redis==4.0.0"
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert [path.name for path in results.iterdir()] == [f"{name}.json"]  # the pinned env's file is not written
+    result = json.loads((results / f"{name}.json").read_text())
+    assert result["env"] == name and result["status"] == "pass"
+    assert result["overrides"] == [{"package": "channels-redis", "kind": "version", "value": "4.0.0", "key": "==4.0.0"}]
+    assert result["stack"]["packages"]["channels-redis"] == "4.0.0"
+    assert (work_root / name / "venv").is_dir()

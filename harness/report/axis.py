@@ -8,6 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from packaging.utils import canonicalize_name
+
 from harness.matrix.envs import LATEST, split_latest
 from harness.matrix.overrides import split_overrides
 from harness.matrix.suites import split_suite
@@ -57,7 +59,10 @@ class Beside:
     moved: str  # "daphne 4.2.2 → 4.2.3; ..."
 
 
-def _moved(pinned: dict[str, str], other: dict[str, str]) -> str:
+def _moved(pinned_packages: dict[str, str], other_packages: dict[str, str]) -> str:
+    # One name per project: a release may spell it channels_redis, the next channels-redis.
+    pinned = {canonicalize_name(k): v for k, v in pinned_packages.items()}
+    other = {canonicalize_name(k): v for k, v in other_packages.items()}
     names = sorted(set(pinned) | set(other), key=str.lower)
     return "; ".join(f"{n} {pinned.get(n, '─')} → {other.get(n, '─')}" for n in names if pinned.get(n) != other.get(n))
 
