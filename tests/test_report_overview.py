@@ -52,6 +52,18 @@ def test_changes_list_every_flip_including_appeared_and_vanished_envs() -> None:
     assert changes(current, current) == []
 
 
+def test_changes_name_what_moved_even_when_the_cell_did_not() -> None:
+    current = load_all(DATA)
+    previous = copy.deepcopy(current)
+    env = next(r for r in previous if r["env"] == "py311-django42-channels4")
+    env["stack"]["packages"]["daphne"] = "4.0.0"
+    now = next(r for r in current if r["env"] == "py311-django42-channels4")["stack"]["packages"]["daphne"]
+    found = changes(previous, current)
+    assert [(c.env, c.before, c.after, c.moved) for c in found] == [
+        ("py311-django42-channels4", "✓", "✓", f"daphne 4.0.0 → {now}")
+    ]
+
+
 def test_report_since_a_previous_folder(tmp_path: Path) -> None:
     previous = tmp_path / "previous"
     previous.mkdir()

@@ -59,7 +59,7 @@ class Beside:
     moved: str  # "daphne 4.2.2 → 4.2.3; ..."
 
 
-def _moved(pinned_packages: dict[str, str], other_packages: dict[str, str]) -> str:
+def moved_packages(pinned_packages: dict[str, str], other_packages: dict[str, str]) -> str:
     # One name per project: a release may spell it channels_redis, the next channels-redis.
     pinned = {canonicalize_name(k): v for k, v in pinned_packages.items()}
     other = {canonicalize_name(k): v for k, v in other_packages.items()}
@@ -76,7 +76,7 @@ def beside_pinned(all_results: list[dict[str, Any]]) -> list[Beside]:
             continue
         base = by_env.get(pinned)
         before = STATUS_SYMBOL[base["status"]] if base else "absent"
-        moved = _moved(base["stack"]["packages"] if base else {}, result["stack"]["packages"])
+        moved = moved_packages(base["stack"]["packages"] if base else {}, result["stack"]["packages"])
         out.append(Beside(result["env"], pinned, before, STATUS_SYMBOL[result["status"]], moved))
     return out
 

@@ -17,6 +17,7 @@ from harness.matrix.labels import LABELS
 from harness.matrix.overrides import split_overrides
 from harness.matrix.releases import STACK_RELEASES
 from harness.matrix.suites import split_suite
+from harness.report.axis import moved_packages
 from harness.report.rst import esc, heading, list_table
 from harness.results.schema import STATUS_SYMBOL as SYMBOL
 from harness.results.schema import mode_verdicts
@@ -136,18 +137,22 @@ class Change:
     before: str  # a symbol, or "absent"
     after: str
     reason: str  # the current one-line reason, if any
+    moved: str = ""  # installed packages whose version differs ("daphne 4.2.2 → 4.2.3")
 
 
 def changes(previous: list[dict[str, Any]], current: list[dict[str, Any]]) -> list[Change]:
-    """Every env whose cell differs between two results folders (appeared and vanished ones too)."""
+    """Every env whose cell, or any installed version, differs between two results folders
+    (appeared and vanished ones too)."""
     before = {result["env"]: result for result in previous}
     after = {result["env"]: result for result in current}
     out = []
     for env in sorted(before.keys() | after.keys()):
         was = SYMBOL[before[env]["status"]] if env in before else ABSENT
         now = SYMBOL[after[env]["status"]] if env in after else ABSENT
-        if was != now:
-            out.append(Change(env, was, now, after[env]["reason"] if env in after else ""))
+        both = env in before and env in after
+        moved = moved_packages(before[env]["stack"]["packages"], after[env]["stack"]["packages"]) if both else ""
+        if was != now or moved:
+            out.append(Change(env, was, now, after[env]["reason"] if env in after else "", moved))
     return out
 
 
@@ -190,6 +195,9 @@ def render_changes(found: list[Change], since: str, current_envs: set[str]) -> l
     out = heading("Changed since the previous results", "-")
     out += [f"Compared with ``{since}``.", ""]
     if not found:
-        return out + ["No cell changed.", ""]
-    rows = [[_link(c.env, c.env if c.env in current_envs else None), c.before, c.after, esc(c.reason)] for c in found]
-    return out + list_table(["Env", "Before", "Now", "Reason now"], rows)
+        return out + ["No cell and no installed version changed.", ""]
+    rows = [
+        [_link(c.env, c.env if c.env in current_envs else None), c.before, c.after, esc(c.moved), esc(c.reason)]
+        for c in found
+    ]
+    return out + list_table(["Env", "Before", "Now", "What moved", "Reason now"], rows)
