@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -74,6 +75,8 @@ def test_latest_envs_leave_the_stack_and_companions_unpinned() -> None:
         "Django>=4.2,<4.3", "channels>=4,<5", "channels-redis", "daphne", "uvicorn", "websockets"
     ]  # fmt: skip
     assert parse_env_name("py39-django32-channels40-latest").requirements()[1] == "channels>=4.0,<4.1"
+    upcoming = replace(parse_env_name("py313-django61-channels4-latest"), django_pre=True)
+    assert upcoming.requirements()[0] == "Django>=6.1a0,<6.2"
 
 
 def test_an_override_names_the_env_and_replaces_the_package(tmp_path: Path) -> None:

@@ -45,7 +45,7 @@ def add_chat_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--django-pre",
         action="store_true",
-        help="-latest envs only: Django's newest pre-release where PyPI has one",
+        help="-latest envs only: the Django line's pre-releases too (e.g. py313-django61-channels4-latest)",
     )
     parser.add_argument(
         "--keep-password-hasher",

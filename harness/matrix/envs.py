@@ -54,7 +54,7 @@ class EnvSpec:
     suite: str = ""  # a key of SUITES; "" for the default checks
     latest: bool = False  # the newest releases, not the lock's (-latest)
     overrides: tuple[Override, ...] = ()  # --with, also in the name (@...)
-    django_pre: bool = False  # -latest only: Django's newest pre-release where there is one
+    django_pre: bool = False  # -latest only: the Django line's pre-releases may be picked (--django-pre)
 
     @property
     def sut_name(self) -> str:
@@ -115,11 +115,6 @@ class EnvSpec:
         """The modes matching any of ``wanted`` (a whole mode, a server or a layer); all when empty."""
         return tuple(m for m in self.servers if not wanted or any(matches_mode(m, name) for name in wanted))
 
-    @property
-    def locked(self) -> bool:
-        """Whether the lock has this row (else its inputs are installed as they are)."""
-        return not self.latest and locked_row(self.row) is not None
-
     def requirements(self) -> list[str]:
         """The lock's exact requirements for the row, the variant's and the overrides; for a
         -latest env every stack and companion unpinned within the line."""
@@ -140,8 +135,8 @@ class EnvSpec:
     def _latest_requirements(self) -> list[str]:
         stack = f"{self.stack.package}>={self.stack.lower},<{self.stack.upper}"
         django = django_range(self.django)
-        if self.django_pre:
-            django = f"Django>={self.django[0]}.{self.django[1]}a0"  # a pre-release of a newer line too
+        if self.django_pre:  # the line's alphas, betas and candidates may be picked too (e.g. django61)
+            django = django.replace(",", "a0,", 1)
         companions = [requirement_name(c) for c in self.stack.companions_for(self.python)]
         return [django, stack, *companions]
 
