@@ -52,7 +52,7 @@ def test_seed_env_passes_every_cell_and_fails_only_the_known_defect(run_harness,
     assert (runserver["outcome"], expectations) == ("known", ["ws4redis-utf8validator"])
     assert (uwsgi["outcome"], uwsgi["items"]) == ("pass", [])
     assert runserver["runs"] == uwsgi["runs"] == 1  # a known failure is not re-run
-    server_log = (work_root / E2E_ENV / "logs" / "server-runserver.log").read_text()
+    server_log = (work_root / E2E_ENV / "logs" / "server-runserver-m0.log").read_text()  # the run's first server
     assert "websocket.receive: UnicodeError" in server_log  # ws4redis's own reason reaches the log
     assert result["redis"]["source"] in ("embedded", "system") and result["redis"]["version"]
     assert result["stack"]["packages"]["django-websocket-redis"] == result["stack"]["version"]

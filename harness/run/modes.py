@@ -63,7 +63,7 @@ def first_modes_of_servers(modes: Sequence[str]) -> set[str]:
 
 
 def run_scenarios(
-    base_url: str, family: str, server: str, log_dir: Path, options: ScenarioOptions = ScenarioOptions()
+    base_url: str, family: str, server: str, junit_xml: Path, options: ScenarioOptions = ScenarioOptions()
 ) -> Collector:
     """Run the pytest scenarios in-process against a live server."""
     collector = Collector()
@@ -88,7 +88,7 @@ def run_scenarios(
         family,
         "--chat-server",
         server,
-        f"--junitxml={log_dir / f'scenarios-{server}.xml'}",
+        f"--junitxml={junit_xml}",
         *options.args(),
     ]
     if pytest.main(args, plugins=[collector]) == pytest.ExitCode.INTERRUPTED:
@@ -141,7 +141,8 @@ def drive_modes(
             mode, attempt = waiting.popleft()
             index = next(serial)
             db = prepared.database_copy(f"chat-{index}-{mode}")
-            server = ChatServer(config, prepared.sut, mode, db, prepared.log_dir, key_suffix=f"-m{index}")
+            run_tag = "".join(f"-{part}" for part in (prepared.spec.suite, f"m{index}") if part)  # "-m3", "-deep-m3"
+            server = ChatServer(config, prepared.sut, mode, db, prepared.log_dir, key_suffix=run_tag)
             live.append((server, attempt))
 
     runs: list[ModeRun] = []
@@ -161,7 +162,8 @@ def drive_modes(
                 if record.started:
                     began = time.monotonic()
                     scenario_options = ScenarioOptions(deep, every_mode or mode in firsts)
-                    collector = run_scenarios(server.base_url, family, mode, prepared.log_dir, scenario_options)
+                    junit_xml = prepared.log_dir / f"scenarios-{server.run_name}.xml"
+                    collector = run_scenarios(server.base_url, family, mode, junit_xml, scenario_options)
                     timings["scenarios" + suffix] = round(time.monotonic() - began, 2)
                 observations = observe(record, collector, cells)
                 live.popleft()

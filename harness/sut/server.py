@@ -88,7 +88,11 @@ class ChatServer:
         self.record = ServerStart(mode)
         self._stopping = threading.Event()
         began = time.monotonic()
-        self.process = ManagedProcess(launch.cmd, log_dir / f"server-{mode}.log", cwd=config.stack.project_dir, env=env)
+        # One log per server run: a re-run, or a suite run of the same env, must
+        # not write into a log that a stopping server still writes to.
+        self.run_name = f"{mode}{key_suffix}"
+        self.log_path = log_dir / f"server-{self.run_name}.log"
+        self.process = ManagedProcess(launch.cmd, self.log_path, cwd=config.stack.project_dir, env=env)
         probe_path = config.stack.probe_socket_path()
         self._watch = threading.Thread(
             target=self._watch_start_up, args=(probe_path, began), name=f"ready-{mode}", daemon=True
