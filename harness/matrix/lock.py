@@ -5,9 +5,9 @@ release ``lines.pick`` chooses and the line's companions (``StackRelease.compani
 exact, bounded or bare).  ``harness lock`` resolves them the way a user's
 resolver does today (``uv pip compile`` against PyPI for that Python) and
 writes every version of the result here.  Refreshing is a deliberate command
-and commit; a run only reads the file.  Python 2.7 and 3.6 rows, which uv cannot
+and commit; a run only reads the file.  Python 2.7 rows, which uv cannot
 resolve for, carry the exact versions pip installed for them (``FROZEN``): no
-release for those Pythons is still being made.
+release for 2.7 is still being made.
 """
 
 from __future__ import annotations
@@ -22,7 +22,6 @@ from harness.paths import ROOT
 
 LOCK_FILE = ROOT / "matrix.lock.json"
 Version = tuple[int, int]
-OLDEST_COMPILED: Version = (3, 7)  # uv pip compile --python-version starts here
 
 # The final release of each Django line that is no longer maintained (their
 # series ended; a resolver picks these today), for the rows uv cannot resolve.
@@ -31,7 +30,7 @@ DJANGO_FINAL = {
     (2, 1): "2.1.15", (2, 2): "2.2.28", (3, 0): "3.0.14", (3, 1): "3.1.14", (3, 2): "3.2.25",
 }  # fmt: skip
 # What pip installed for the frozen rows (read from their SUT venvs), by bounded
-# companion: gevent 22.10.2 is the last with wheels for 2.7 and 3.6.
+# companion: gevent 22.10.2 is the newest that installs on 2.7.
 FROZEN = {
     "gevent": ("gevent==22.10.2", "greenlet==2.0.2", "zope.event==4.6", "zope.interface==5.5.2"),
     "redis<3.6": ("redis==3.5.3",),

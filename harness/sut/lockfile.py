@@ -20,7 +20,7 @@ from harness.matrix.envs import parse_env_name
 from harness.matrix.lock import LOCK_FILE, frozen_requirements, inputs, lock_rows
 from harness.matrix.overrides import requirement_name
 from harness.sut.procs import run_command
-from harness.sut.venv import _uv, key_error_line
+from harness.sut.venv import key_error_line, uv_binary
 
 COMPILE_TIMEOUT = 180.0
 # uv's --python-version for a row; 3.6 as its last patch (websockets 9.1 needs 3.6.1).
@@ -47,7 +47,7 @@ def compile_row(env: str, log_dir: Path) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="lock-") as folder:
         source = Path(folder) / "requirements.in"
         source.write_text("\n".join(wanted) + "\n")
-        command = [_uv(), "pip", "compile", "-q", "--no-header", "--no-annotate", "--python-version", target]
+        command = [uv_binary(), "pip", "compile", "-q", "--no-header", "--no-annotate", "--python-version", target]
         outcome = run_command([*command, str(source)], timeout=COMPILE_TIMEOUT, log_path=log_dir / f"{env}.log")
     if not outcome.ok:
         why = "timed out" if outcome.returncode is None else key_error_line(outcome.output)

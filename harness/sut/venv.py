@@ -93,6 +93,11 @@ def _uv() -> str:
     return found
 
 
+def uv_binary() -> str:
+    """The uv next to the harness (also what ``harness lock`` resolves with)."""
+    return _uv()
+
+
 def _installer() -> str:
     """The SUT installer: "uv" (default), or "pip" (plain venv + pip, the benchmark's baseline)."""
     return "pip" if os.environ.get("HARNESS_SUT_INSTALLER", "uv") == "pip" else "uv"
