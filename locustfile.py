@@ -5,11 +5,15 @@
 
 Each user logs in as a generated load user, opens the stack's socket, waits
 until its subscriptions are live (a message to itself comes back), then sends
-broadcast, private and group messages at ``--message-rate`` per second.  Every
-message carries its id and send time; each receipt fires a request event
-``deliver`` named "<stack> <kind>" whose response time is the real delivery
-latency in ms.  Recipients are known at send time (each Locust process is its
-own chat session), so a recipient still waiting after ``--loss-timeout`` fires
+broadcast, private and group messages at ``--message-rate`` per second on a
+fixed schedule (open loop, ``harness.load.schedule``: a slow publish does not
+lower the offered load).  Every message carries its id and send time; each
+receipt fires a request event ``deliver`` named "<stack> <kind>" whose response
+time is the delivery latency in ms counted from the message's scheduled send
+time, and ``deliver-from-send`` counted from the moment it really left.  Slots
+due but never sent fire ``unsent`` (their count is its response length).
+Recipients are known at send time (each Locust process is its own chat
+session), so a recipient still waiting after ``--loss-timeout`` fires
 a ``lost`` failure, and duplicates, late arrivals and leaks fire failures too.
 Login, socket handshake (``connect``) and subscription (``subscribe``) times
 are events as well.  At the end, sending stops and the process drains: what is
@@ -34,8 +38,9 @@ from locust.runners import MasterRunner, WorkerRunner
 from harness.errors import BadInput, ClientError
 from harness.load.client import LoadChatClient, load_protocol, publish_path, send
 from harness.load.population import LoadPopulation
+from harness.load.schedule import Schedule
 from harness.load.settings import LoadSettings, add_locust_options
-from harness.load.tracker import Outcome, Tracker
+from harness.load.tracker import DELIVER, DELIVER_FROM_SEND, UNSENT, Outcome, Tracker
 
 SUBSCRIBE_TIMEOUT = 10.0
 SUBSCRIBE_RETRY = 1.0
@@ -59,6 +64,7 @@ class ChatSession:
         self.population = LoadPopulation(settings.load_users, settings.group_size)
         self.serial = itertools.count()
         self.draining = False
+        self.schedules: dict[int, Schedule] = {}  # by client id: each subscribed user's send slots
         kinds = [k for k, w in settings.mix.items() if w > 0]
         self.kinds, self.weights = kinds, [settings.mix[k] for k in kinds]
         self._sweeper = gevent.spawn(self._sweep_forever)
@@ -76,6 +82,22 @@ class ChatSession:
     def report(self, outcome: Outcome | None) -> None:
         if outcome is not None:
             self.fire(outcome.request_type, outcome.kind, outcome.ms, outcome.length, outcome.error)
+            if outcome.request_type == DELIVER and outcome.ms_from_send is not None:
+                self.fire(DELIVER_FROM_SEND, outcome.kind, outcome.ms_from_send, outcome.length)
+
+    def start_schedule(self, client_id: int) -> Schedule:
+        self.end_schedule(client_id)
+        schedule = Schedule.starting(self.settings.message_rate, time.time())
+        self.schedules[client_id] = schedule
+        return schedule
+
+    def end_schedule(self, client_id: int) -> None:
+        """Slots of this user that were due and not sent are reported as unsent."""
+        schedule = self.schedules.pop(client_id, None)
+        if schedule is not None:
+            missed = schedule.stop(time.time())
+            if missed:
+                self.fire(UNSENT, "schedule", 0, missed)
 
     def _sweep_forever(self) -> None:
         while True:
@@ -86,6 +108,8 @@ class ChatSession:
     def drain(self) -> None:
         """Stop sending; wait until every awaited delivery arrived or timed out."""
         self.draining = True
+        for client_id in list(self.schedules):
+            self.end_schedule(client_id)
         deadline = time.time() + self.settings.loss_timeout + SWEEP_INTERVAL * 2
         while self.tracker.awaited() and time.time() < deadline:
             gevent.sleep(0.05)
@@ -107,6 +131,10 @@ def _options(parser: Any) -> None:
 
 @events.init.add_listener
 def _init(environment: Any, **_kwargs: Any) -> None:
+    # gevent's loop caches its clock from the hub's creation (at Locust's import):
+    # after a slow start (a busy machine) --run-time's timer, set from that stale
+    # clock, fired 1.5 s into a 20 s run.  Refresh it before Locust sets the timer.
+    gevent.get_hub().loop.update_now()
     runner = environment.runner
     if isinstance(runner, MasterRunner):
         runner.register_message(DRAINED_MESSAGE, lambda environment, msg, **_kw: _DRAINED.add(msg.node_id))
@@ -157,10 +185,11 @@ class ChatUser(User):
     """One logged-in load user holding one WebSocket to the chat server."""
 
     def wait_time(self) -> float:
-        # Constant pacing: each user sends message_rate messages per second.
-        if SESSION is None:
-            return 1.0
-        return random.uniform(0.5, 1.5) / SESSION.settings.message_rate
+        # Open loop: until the next slot of this user's schedule (0 when late: catch up).
+        schedule = SESSION.schedules.get(self.client_id) if SESSION is not None else None
+        if schedule is None:
+            return 0.5
+        return schedule.wait(time.time())
 
     def on_start(self) -> None:
         self.session = SESSION
@@ -171,7 +200,8 @@ class ChatUser(User):
         self.broken: str | None = None
         if self.session is None:
             return  # bad settings: reported once at test start
-        self.username = self.session.population.user(next(self.session.serial))
+        self.serial = next(self.session.serial)
+        self.username = self.session.population.user(self.serial)
         self.groups = self.session.population.groups_of(self.username)
         self._connect()
 
@@ -180,7 +210,9 @@ class ChatUser(User):
         assert session is not None
         protocol = load_protocol(session.settings.stack, session.tag)
         assert self.host, "Locust passes --host to every user"
-        self.client = LoadChatClient(self.host, self.username, protocol, self._on_message, self._on_close)
+        hosts = session.settings.hosts
+        host = hosts[self.serial % len(hosts)] if hosts else self.host  # one process each, round robin
+        self.client = LoadChatClient(host, self.username, protocol, self._on_message, self._on_close)
         self.broken = None
         started = time.perf_counter()
         try:
@@ -223,6 +255,7 @@ class ChatUser(User):
             return
         session.fire("subscribe", "subscribe", ms)
         session.tracker.join(self.client_id, self.username, self.groups, time.time())
+        session.start_schedule(self.client_id)
 
     def _on_message(self, text: str, now: float) -> None:
         if self.session is None:
@@ -250,11 +283,16 @@ class ChatUser(User):
             self._reset()
             self._connect()
             return
+        schedule = session.schedules.get(self.client_id)
+        if schedule is None or self.client is None:
+            return
+        scheduled_at = schedule.take()
         kind = random.choices(session.kinds, session.weights)[0]
         target = session.tracker.choose_target(kind, self.username)
-        if target is None or self.client is None:
+        if target is None:
+            session.fire(UNSENT, "schedule", 0, 1)
             return
-        message = session.tracker.expect(kind, target, time.time())
+        message = session.tracker.expect(kind, target, time.time(), scheduled_at)
         started = time.perf_counter()
         try:
             text = message.encode(session.settings.message_bytes)
@@ -267,6 +305,7 @@ class ChatUser(User):
 
     def _reset(self) -> None:
         if self.session is not None:
+            self.session.end_schedule(self.client_id)
             self.session.tracker.leave(self.client_id, time.time())
         if self.client is not None:
             self.client.close()
@@ -275,6 +314,7 @@ class ChatUser(User):
 
     def on_stop(self) -> None:
         if self.session is not None:
+            self.session.end_schedule(self.client_id)
             self.session.tracker.leave(self.client_id, time.time())
         if self.client is not None:
             self.client.close()

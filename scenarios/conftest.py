@@ -20,6 +20,9 @@ from harness.stacks import stack_for
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("chat", "live chat server under test")
     group.addoption("--chat-url", help="base URL of a running chat server, e.g. http://127.0.0.1:8000")
+    group.addoption(
+        "--chat-urls", default="", help="comma-separated URLs of the mode's server processes (--processes N)"
+    )
     group.addoption("--chat-stack", default="ws4redis", help="stack family: ws4redis or channels")
     group.addoption("--chat-server", default="server", help="server mode name, recorded with each result")
     group.addoption("--chat-deep", action="store_true", help="run the heavy checks (marked deep) too")
@@ -80,7 +83,8 @@ def chat(request: pytest.FixtureRequest, chat_url: str) -> Iterator[ChatSession]
     tag = secrets.token_hex(4)
     session = None
     try:
-        session = ChatSession(chat_url, request.config.getoption("--chat-server"), stack.protocol(tag), tag)
+        urls = [u for u in str(request.config.getoption("--chat-urls") or "").split(",") if u]
+        session = ChatSession(chat_url, request.config.getoption("--chat-server"), stack.protocol(tag), tag, urls)
         yield session
     finally:
         if session is not None:

@@ -18,6 +18,7 @@ LAYERS = (
     ("harness.stacks",),
     ("harness.sut",),
     ("harness.run",),
+    ("harness.conformance",),
     ("harness.load",),
     ("harness.report",),
     ("harness.cli", "harness.__main__"),

@@ -9,7 +9,7 @@ import pytest
 
 from harness.matrix import toxini
 from harness.matrix.envs import BadEnvName, parse_env_name
-from harness.matrix.labels import LABELS, all_env_names
+from harness.matrix.labels import LABELS, TOOL_LABELS, all_env_names
 from harness.matrix.toxini import TOX_INI
 from harness.matrix.variants import VARIANTS
 from harness.run.modes import first_modes_of_servers
@@ -54,7 +54,7 @@ def test_tox_ini_lists_every_env_and_label() -> None:
     parser.read(TOX_INI)
     assert parser["tox"]["env_list"].split() == all_env_names()
     labels = [line.split("=")[0].strip() for line in parser["tox"]["labels"].strip().splitlines()]
-    assert labels == list(LABELS)
+    assert labels == [*LABELS, *TOOL_LABELS]
 
 
 def test_channels_modes_are_server_times_layer() -> None:

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.paths import LOAD_FIGURES, REPORTS, RESULTS
+from harness.report.conformance import load_conformance
 from harness.report.write import load_previous, write_pages
 from harness.results.files import load_all
 from harness.results.schema import summary_line
@@ -28,10 +29,15 @@ def cmd_report(args: argparse.Namespace) -> int:
     """Exit 0 when every outcome in the results was as expected, 1 otherwise (the report is written either way)."""
     since = Path(args.since) if args.since else None
     results, previous = load_all(Path(args.results_dir)), load_previous(since)
-    for path in write_pages(results, Path(args.output_dir), Path(args.load_dir), previous, str(since or "")):
+    conformance = load_conformance(Path(args.results_dir) / "conformance")
+    pages = write_pages(results, Path(args.output_dir), Path(args.load_dir), previous, str(since or ""), conformance)
+    for path in pages:
         print(f"wrote {path}")
     for result in results:
         for line in result["unexpected"]:
             print(f"unexpected: {line}")
+    for summary in conformance:
+        for line in summary["unexpected"]:
+            print(f"unexpected: {line}")
     print(summary_line(results))
-    return 0 if all(r["as_expected"] for r in results) else 1
+    return 0 if all(r["as_expected"] for r in [*results, *conformance]) else 1

@@ -24,8 +24,10 @@ from harness.errors import BadInput
 from harness.paths import RESULTS
 from harness.results.schema import STATUS_SYMBOL, summary_line
 from harness.run.expectations import EXPECTATIONS, load_expectations
+from harness.run.placement import finding_line
 from harness.run.runner import RunOptions, run_env
 from harness.run.verdict import EXIT_AS_EXPECTED, EXIT_ERROR, EXIT_UNEXPECTED
+from harness.sut.spread import check_processes, dev_server_note
 
 
 def add_parser(sub: Any) -> None:
@@ -45,6 +47,12 @@ def add_parser(sub: Any) -> None:
         help="checks that do not depend on the layer in every server × layer mode, not once per server "
         "(as the env suffix -browser)",
     )
+    run.add_argument(
+        "--processes",
+        default="1",  # checked by check_processes: a bad value is one line
+        help="run each mode as N server processes, each on its own port, with admin, john and mary "
+        "on different ones (dev servers stay single)",
+    )
     add_chat_options(run)
     run.set_defaults(func=cmd_run)
 
@@ -52,6 +60,7 @@ def add_parser(sub: Any) -> None:
 def cmd_run(args: argparse.Namespace) -> int:
     if args.repeat < 1 or args.reruns < 0:
         raise BadInput("--repeat must be at least 1 and --reruns at least 0")
+    args.processes = check_processes(args.processes)
     plan = planned_modes(args)
     options = RunOptions(
         results_dir=Path(args.results_dir).resolve(),
@@ -63,15 +72,20 @@ def cmd_run(args: argparse.Namespace) -> int:
         reruns=args.reruns,
         deep=args.deep,
         every_mode=args.every_mode,
+        processes=args.processes,
     )
     stop_on_sigterm()
     results = []
-    for spec, _modes in plan:
+    for spec, modes in plan:
+        for note in filter(None, (dev_server_note(mode, args.processes) for mode in modes)):
+            print(note, flush=True)
         result = run_env(spec, options)
         results.append(result)
         known = "" if result["as_expected"] or result["status"] == "error" else " (unexpected)"
         line = f"{STATUS_SYMBOL[result['status']]} {spec.name}: {result['status']}{known}"
         print(line + (f": {result['reason']}" if result["reason"] else ""), flush=True)
+        for mode, finding in result.get("cross_process", {}).items():
+            print(f"  {finding_line(mode, finding, args.processes)}", flush=True)
         for unexpected in result["unexpected"]:
             print(f"  unexpected: {unexpected}", flush=True)
         for entry in result["stale"]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import importlib.metadata
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +22,7 @@ LOCUST_START_GRACE = 60.0  # imports, workers connecting
 LOCUST_END_GRACE = 60.0  # drain, final reports, file writing
 
 
-def locust_options(family: str, options: LoadOptions) -> list[str]:
+def locust_options(family: str, options: LoadOptions, hosts: Sequence[str] = ()) -> list[str]:
     """The harness's options of the locustfile (see harness/load/settings.py)."""
     out = [
         "--chat-stack",
@@ -41,6 +42,8 @@ def locust_options(family: str, options: LoadOptions) -> list[str]:
         "--publish-path",
         options.publish_path,
     ]
+    if len(hosts) > 1:
+        out += ["--chat-hosts", ",".join(hosts)]
     if options.capacity:
         cap = options.capacity
         out += ["--step-users", str(cap.step_users), "--step-seconds", str(cap.step_seconds)]
@@ -48,7 +51,9 @@ def locust_options(family: str, options: LoadOptions) -> list[str]:
     return out
 
 
-def locust_commands(base_url: str, family: str, options: LoadOptions, out_dir: Path) -> list[list[str]]:
+def locust_commands(
+    base_url: str, family: str, options: LoadOptions, out_dir: Path, hosts: Sequence[str] = ()
+) -> list[list[str]]:
     """The master (or only) Locust command first, then one per worker."""
     files = str(LOCUSTFILE) + (f",{CAPACITY_SHAPE}" if options.capacity else "")
     base = [sys.executable, "-m", "locust", "-f", files]
@@ -74,7 +79,7 @@ def locust_commands(base_url: str, family: str, options: LoadOptions, out_dir: P
         "--only-summary",
         "--exit-code-on-error",
         "0",
-        *locust_options(family, options),
+        *locust_options(family, options, hosts),
     ]
     if options.capacity:
         main += ["--capacity-out", str(out_dir / "capacity.json")]
@@ -87,9 +92,11 @@ def locust_commands(base_url: str, family: str, options: LoadOptions, out_dir: P
     return [main] + [list(worker) for _ in range(options.workers)]
 
 
-def run_locust(base_url: str, family: str, options: LoadOptions, out_dir: Path, log_dir: Path) -> dict[str, Any]:
+def run_locust(
+    base_url: str, family: str, options: LoadOptions, out_dir: Path, log_dir: Path, hosts: Sequence[str] = ()
+) -> dict[str, Any]:
     """Run Locust to its end (bounded) and sample its CPU; returns how it went."""
-    commands = locust_commands(base_url, family, options, out_dir)
+    commands = locust_commands(base_url, family, options, out_dir, hosts)
     processes: list[ManagedProcess] = []
     started = time.monotonic()
     deadline = started + LOCUST_START_GRACE + options.run_seconds + options.loss_timeout + LOCUST_END_GRACE

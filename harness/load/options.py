@@ -52,6 +52,7 @@ class LoadOptions:
     publish_path: str = "auto"
     capacity: Capacity | None = None
     chat: ChatOptions = ChatOptions()
+    processes: int = 1  # server processes, each on its own port; users spread round robin
 
     def __post_init__(self) -> None:
         # Refuse a bad --run-time, --load-users or --group-size before anything starts.

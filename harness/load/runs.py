@@ -14,7 +14,9 @@ folder, then renamed) and the figures in ``reports/load/<env>--<server>.json``
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import socket
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -25,6 +27,7 @@ from typing import Any
 from harness.errors import InstallError, InterpreterMissing, LoadError, RedisUnavailable, SetupError
 from harness.fixtures import PASSWORD
 from harness.load import stats
+from harness.load.ceiling import headroom, read_ceiling
 from harness.load.locust import locust_version, run_locust
 from harness.load.options import LoadOptions
 from harness.load.population import add_load_users
@@ -32,7 +35,7 @@ from harness.matrix.envs import EnvSpec
 from harness.results.files import write_atomic
 from harness.results.schema import LOAD_SCHEMA, timestamp
 from harness.sut.prepare import PreparedSut, Progress, prepare
-from harness.sut.server import running_server
+from harness.sut.spread import ServerGroup, processes_for
 
 
 @dataclass(frozen=True)
@@ -71,18 +74,22 @@ def load_env(spec: EnvSpec, work_root: Path, options: LoadOptions) -> Iterator[L
 
 
 @contextmanager
-def served(env: LoadEnv, server: str) -> Iterator[str]:
-    """One server mode running on a copy of the load database; yields its URL."""
+def served(env: LoadEnv, server: str, processes: int = 1) -> Iterator[list[str]]:
+    """One server mode (as ``processes`` processes) on a copy of the load database; yields their URLs."""
     prepared = env.prepared
     db = shutil.copyfile(env.database, prepared.scratch_dir / f"load-{server}.sqlite3")
-    with running_server(prepared.config, prepared.sut, server, db, prepared.log_dir) as (record, base_url):
+    group = ServerGroup(prepared.config, prepared.sut, server, db, prepared.log_dir, processes=processes)
+    try:
+        record = group.await_ready()
         if not record.started:
             raise LoadError(f"{server}: web server does not work: {record.error}")
-        yield base_url
+        yield group.base_urls
+    finally:
+        group.stop()
 
 
-def run_key(env: str, server: str) -> str:
-    return f"{env}--{server.replace('+', '-')}"
+def run_key(env: str, server: str, processes: int = 1) -> str:
+    return f"{env}--{server.replace('+', '-')}" + (f"--p{processes}" if processes > 1 else "")
 
 
 def load_env_server(
@@ -90,7 +97,8 @@ def load_env_server(
 ) -> dict[str, Any]:
     """One env and server under load; writes and returns its figures."""
     spec = env.prepared.spec
-    key = run_key(spec.name, server)
+    processes = processes_for(server, options.processes)
+    key = run_key(spec.name, server, processes)
     load_dir.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{key}.", dir=load_dir))
     summary: dict[str, Any] = {
@@ -104,17 +112,28 @@ def load_env_server(
         "started_at": timestamp(),
         "status": "error",
         "reason": "",
+        "processes": processes,
+        # Which machine the figures come from, and how busy it was when the run began.
+        "machine": {"host": socket.gethostname(), "cores": os.cpu_count(), "load_average": os.getloadavg()[0]},
     }
+    if processes > 1:
+        summary["placement"] = f"user i on process i mod {processes}, each process on its own port"
     try:
-        with served(env, server) as base_url:
-            outcome = run_locust(base_url, spec.stack.family, options, tmp, env.prepared.log_dir)
+        with served(env, server, processes) as urls:
+            outcome = run_locust(urls[0], spec.stack.family, options, tmp, env.prepared.log_dir, urls)
         summary["generator"] = outcome.pop("generator")
         summary["locust"] = outcome
         if outcome["timed_out"]:
             raise LoadError(f"Locust did not end within its bound: {outcome['log_tail'][-300:]}")
         entries = stats.read_entries(tmp / "locust.json")
         summary.update(stats.summarize(entries))
+        if not options.capacity and summary["duration_s"] < 0.5 * options.run_seconds:
+            summary["ended_early"] = (
+                f"deliveries over {summary['duration_s']:g} s of a {options.run_seconds:g} s run: "
+                "Locust or the server ended it early (see the Locust log)"
+            )
         summary["timeline"] = stats.timeline(entries, tmp / "locust_stats_history.csv")
+        summary["headroom"] = headroom(summary["totals"]["deliveries_per_s"], options.workers, read_ceiling())
         capacity_file = tmp / "capacity.json"
         if options.capacity:
             summary["capacity"] = json.loads(capacity_file.read_text()) if capacity_file.exists() else None

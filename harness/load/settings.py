@@ -82,6 +82,8 @@ class LoadSettings:
     message_bytes: int
     loss_timeout: float
     publish_path: str = "auto"
+    # Several server processes (--processes N): user i logs in and connects to hosts[i % N].
+    hosts: tuple[str, ...] = ()
 
     @staticmethod
     def from_options(options: Any, host: str) -> LoadSettings:
@@ -109,6 +111,7 @@ class LoadSettings:
             message_bytes=options.message_bytes,
             loss_timeout=options.loss_timeout,
             publish_path=getattr(options, "publish_path", "auto") or "auto",
+            hosts=tuple(h for h in (getattr(options, "chat_hosts", "") or "").split(",") if h),
         )
 
 
@@ -128,6 +131,7 @@ def add_locust_options(parser: Any) -> None:
         choices=("auto", "socket", "http"),
         help="send over the socket or by HTTP POST where the stack offers both (auto: the stack's first)",
     )
+    group.add_argument("--chat-hosts", default="", help="comma-separated URLs of several server processes")
     shape = parser.add_argument_group("Capacity", "step load (only with the capacity shape file)")
     shape.add_argument("--step-users", type=int, default=10, help="users added per step")
     shape.add_argument("--step-seconds", type=float, default=15.0, help="duration of each step")

@@ -16,7 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from harness.errors import LoadError
-from harness.load.tracker import DELIVER, DUPLICATE, LATE, LEAK, LOST, UNKNOWN
+from harness.load.schedule import BEHIND_FRACTION, BEHIND_TEXT, behind
+from harness.load.tracker import DELIVER, DELIVER_FROM_SEND, DUPLICATE, LATE, LEAK, LOST, UNKNOWN, UNSENT
 from harness.stacks.base import KINDS
 
 PERCENTILES = (0.50, 0.95, 0.99)
@@ -65,15 +66,40 @@ def _latency(hist: Mapping[int, int]) -> dict[str, float | None]:
     return {f"p{round(p * 100)}": percentile(hist, p) for p in PERCENTILES}
 
 
+def _span(entries: list[dict[str, Any]]) -> float:
+    starts = [e["start_time"] for e in entries if e.get("start_time")]
+    ends = [e["last_request_timestamp"] for e in entries if e.get("last_request_timestamp")]
+    return max(ends) - min(starts) if starts and ends and max(ends) > min(starts) else 0.0
+
+
+def schedule_figures(by_type: Mapping[str, list[dict[str, Any]]]) -> dict[str, Any]:
+    """Offered (every schedule slot that came due) against achieved (every send made)."""
+    sends = by_type.get("send", [])
+    sent = sum(int(e["num_requests"]) for e in sends)
+    unsent = sum(int(e.get("total_content_length") or 0) for e in by_type.get(UNSENT, []))
+    offered = sent + unsent
+    seconds = _span(sends)
+    fell_behind = behind(offered, sent)
+    return {
+        "offered_sends": offered,
+        "achieved_sends": sent,
+        "unsent": unsent,
+        "offered_per_s": round(offered / seconds, 1) if seconds else 0.0,
+        "achieved_per_s": round(sent / seconds, 1) if seconds else 0.0,
+        "achieved_pct": round(100.0 * sent / offered, 1) if offered else 0.0,
+        "fell_behind": fell_behind,
+        "note": f"{BEHIND_TEXT} (sent < {BEHIND_FRACTION:.0%} of offered)" if fell_behind else "",
+    }
+
+
 def summarize(entries: list[dict[str, Any]]) -> dict[str, Any]:
     """Per-kind and total figures of one run."""
     by_type: dict[str, list[dict[str, Any]]] = {}
     for entry in entries:
         by_type.setdefault(str(entry["method"]), []).append(entry)
     delivered = by_type.get(DELIVER, [])
-    starts = [e["start_time"] for e in delivered if e.get("start_time")]
-    ends = [e["last_request_timestamp"] for e in delivered if e.get("last_request_timestamp")]
-    duration = max(ends) - min(starts) if starts and ends and max(ends) > min(starts) else 0.0
+    from_send = by_type.get(DELIVER_FROM_SEND, [])
+    duration = _span(delivered)
 
     def count(request_type: str, kind: str | None = None) -> int:
         return sum(int(e["num_requests"]) for e in by_type.get(request_type, []) if kind is None or _kind_of(e) == kind)
@@ -91,6 +117,7 @@ def summarize(entries: list[dict[str, Any]]) -> dict[str, Any]:
                 "deliveries": deliveries,
                 "deliveries_per_s": round(deliveries / duration, 1) if duration else 0.0,
                 **_latency(merged_histogram(mine)),
+                "from_send": _latency(merged_histogram(e for e in from_send if _kind_of(e) == kind)),
                 "lost": lost,
                 "loss_pct": round(100.0 * lost / (deliveries + lost), 2) if deliveries + lost else 0.0,
                 "misdelivered": sum(count(t, kind) for t in MISDELIVERED),
@@ -113,11 +140,19 @@ def summarize(entries: list[dict[str, Any]]) -> dict[str, Any]:
         "deliveries": deliveries,
         "deliveries_per_s": round(deliveries / duration, 1) if duration else 0.0,
         **_latency(merged_histogram(delivered)),
+        "from_send": _latency(merged_histogram(from_send)),
         "lost": lost,
         "loss_pct": round(100.0 * lost / (deliveries + lost), 2) if deliveries + lost else 0.0,
         "errors": sum(errors.values()),
     }
-    return {"duration_s": round(duration, 1), "totals": totals, "kinds": kinds, "clients": clients, "errors": errors}
+    return {
+        "duration_s": round(duration, 1),
+        "totals": totals,
+        "kinds": kinds,
+        "clients": clients,
+        "errors": errors,
+        "schedule": schedule_figures(by_type),
+    }
 
 
 def _number(text: str) -> float | None:

@@ -24,14 +24,17 @@ SEP = "|"
 
 # Outcome.request_type values; "deliver" is the only success.
 DELIVER, LOST, DUPLICATE, LEAK, LATE, UNKNOWN = "deliver", "lost", "duplicate", "unexpected", "late", "unknown"
+# Open loop: the same deliveries timed from the real send, and schedule slots never sent.
+DELIVER_FROM_SEND, UNSENT = "deliver-from-send", "unsent"
 
 
 class Outcome(NamedTuple):
     request_type: str
     kind: str
-    ms: float  # delivery latency for "deliver"; time since sending otherwise
+    ms: float  # delivery latency for "deliver" (from the scheduled send time); time since sending otherwise
     length: int
     error: str | None
+    ms_from_send: float | None = None  # "deliver" only: latency from the moment it really left
 
 
 @dataclass(frozen=True)
@@ -39,6 +42,8 @@ class LoadMessage:
     kind: str
     msg_id: str
     sent_at: float  # wall clock (time.time()) of the sender
+    # When the sender's schedule wanted it sent (open loop); not on the wire.
+    scheduled_at: float | None = field(default=None, compare=False)
 
     def encode(self, size: int) -> str:
         head = SEP.join((MARK, self.kind, self.msg_id, f"{self.sent_at:.6f}")) + SEP
@@ -123,10 +128,12 @@ class Tracker:
             return frozenset(cid for cid, m in self.members.items() if m.username == target)
         return frozenset(cid for cid, m in self.members.items() if target in m.groups)
 
-    def expect(self, kind: str, target: str, now: float) -> LoadMessage:
-        """Register a message about to be sent; its expected recipients are fixed now."""
+    def expect(self, kind: str, target: str, now: float, scheduled_at: float | None = None) -> LoadMessage:
+        """Register a message about to be sent; its expected recipients are fixed now.
+
+        ``scheduled_at``: when the sender's schedule wanted it sent (default: now)."""
         self._serial += 1
-        message = LoadMessage(kind, f"{self.process_tag}.{self._serial}", now)
+        message = LoadMessage(kind, f"{self.process_tag}.{self._serial}", now, scheduled_at)
         expected = self.audience(kind, target)
         self.pending[message.msg_id] = Pending(message, expected, set(expected))
         return message
@@ -161,8 +168,10 @@ class Tracker:
             return self._failure(LEAK, entry, now, "received by a client that is not a recipient")
         entry.waiting.discard(client_id)
         entry.received.add(client_id)
-        latency_ms = max(0.0, (now - message.sent_at) * 1000.0)
-        return Outcome(DELIVER, message.kind, latency_ms, len(text), None)
+        sent = entry.message
+        scheduled = sent.sent_at if sent.scheduled_at is None else min(sent.scheduled_at, sent.sent_at)
+        from_send = max(0.0, (now - sent.sent_at) * 1000.0)
+        return Outcome(DELIVER, message.kind, max(0.0, (now - scheduled) * 1000.0), len(text), None, from_send)
 
     # Time ----------------------------------------------------------------------
     def sweep(self, now: float) -> list[Outcome]:

@@ -58,6 +58,15 @@ LABELS["main"] = LABELS["seed"] + ("py37-django22-ws4redis06", "py311-django42-c
 LABELS["full"] = tuple(dict.fromkeys([*full_env_names(), *(n for names in LABELS.values() for n in names)]))
 
 
+# Labels of the harness's own tox envs (hand-written in tox.ini, not SUT envs):
+# `tox -m conformance` runs Autobahn|Testsuite cases 1-10 against the servers of
+# the main job; the main job itself runs them without chapter 9 (conformance-main),
+# whose per-case timeouts alone take minutes where a server does not echo.
+TOOL_LABELS: dict[str, tuple[str, ...]] = {"conformance": ("conformance",)}
+# What the main job runs after its envs, in order: conformance, then the report.
+MAIN_TAIL = ("conformance-main", "report")
+
+
 def all_env_names() -> list[str]:
     seen: dict[str, None] = {}
     for names in LABELS.values():

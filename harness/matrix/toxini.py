@@ -10,7 +10,7 @@ import argparse
 import sys
 
 from harness.errors import BadInput
-from harness.matrix.labels import LABELS, REPORTED_LABELS, all_env_names
+from harness.matrix.labels import LABELS, MAIN_TAIL, REPORTED_LABELS, TOOL_LABELS, all_env_names
 from harness.paths import ROOT
 
 TOX_INI = ROOT / "tox.ini"
@@ -22,9 +22,12 @@ def generated_block() -> str:
     lines = [BEGIN, "env_list ="]
     lines += [f"    {name}" for name in all_env_names()]
     lines.append("labels =")
-    for label, names in LABELS.items():
-        # The main job ends with the report.
-        members = [*names, "report"] if label in REPORTED_LABELS else list(names)
+    for label, names in (LABELS | TOOL_LABELS).items():
+        # The main job ends with its conformance run and the report; deep and browser with the report.
+        if label == "main":
+            members = [*names, *MAIN_TAIL]
+        else:
+            members = [*names, "report"] if label in REPORTED_LABELS else list(names)
         lines.append(f"    {label} = {', '.join(members)}")
     lines.append(END)
     return "\n".join(lines)

@@ -13,6 +13,7 @@ from typing import Any
 
 from harness.matrix.suites import SUITES
 from harness.report.axis import axis_facts
+from harness.report.processes import processes_lines
 from harness.report.rst import NO, UNKNOWN, YES, bold, esc, heading, list_table
 from harness.results.schema import STATUS_LABEL, ItemVerdict, ModeVerdict, mode_verdicts
 
@@ -150,6 +151,7 @@ def render_env(result: dict[str, Any]) -> list[str]:
     if result["servers"]:
         facts.append(("Details", f"`every server run, logs and delivery tables <{detail_link(result['env'])}>`__"))
     out += [f":{key}: {value}" for key, value in facts] + [""]
+    out += processes_lines(result)
     for line in result["unexpected"]:
         out += [f"- Unexpected: {esc(line)}"]
     out += [""] if result["unexpected"] else []

@@ -13,6 +13,9 @@ from pathlib import Path
 from typing import Any
 
 from harness.errors import BadResults
+from harness.report.loadplan import figures_with_spread, headroom_lines, schedule_lines
+from harness.report.loadscale import plot_knee, scaling_section
+from harness.report.loadsockets import sockets_section
 from harness.report.plots import plot_run, plots_available
 from harness.report.rst import esc, heading, list_table
 from harness.results.files import read_json_files
@@ -62,29 +65,31 @@ def load_rows(summaries: list[dict[str, Any]]) -> list[LoadRow]:
     rows = []
     for s in summaries:
         stack = f"{s['stack']['name']} {s['stack']['version']}"
+        server = s["server"] + (f" ×{s['processes']}" if s.get("processes", 1) > 1 else "")
         users = str(s["options"]["users"]) + (f" ×{s['options']['workers']}w" if s["options"].get("workers") else "")
         if s["options"].get("capacity"):
             users = f"step to {s['options']['capacity']['max_users']}"
         if s["status"] != "ok":
-            rows.append(LoadRow(s["key"], stack, s["server"], s["env"], users, "✗", "", "", "", "", "", "", ""))
+            rows.append(LoadRow(s["key"], stack, server, s["env"], users, "✗", "", "", "", "", "", "", ""))
             continue
         t = s["totals"]
         cap = s.get("capacity")
         capacity = f"{cap['held_users']} users, {cap['held_deliveries_per_s']:g}/s" if cap else ""
+        shown = figures_with_spread(s)
         rows.append(
             LoadRow(
                 s["key"],
                 stack,
-                s["server"],
+                server,
                 s["env"],
                 users,
-                f"{t['deliveries_per_s']:g}",
-                _ms(t["p50"]),
-                _ms(t["p95"]),
-                _ms(t["p99"]),
+                shown["deliveries_per_s"],
+                shown["p50"],
+                shown["p95"],
+                shown["p99"],
                 f"{t['loss_pct']:g} % ({t['lost']})",
                 str(t["errors"]),
-                capacity,
+                shown.get("capacity", capacity),
                 _generator(s),
             )
         )
@@ -95,7 +100,8 @@ def load_rows(summaries: list[dict[str, Any]]) -> list[LoadRow]:
 
 
 def _run_section(summary: dict[str, Any], images: list[Path], output_dir: Path) -> list[str]:
-    out = heading(f"Load: {summary['env']} on {summary['server']}", "`")
+    processes = f" ×{summary['processes']} processes" if summary.get("processes", 1) > 1 else ""
+    out = heading(f"Load: {summary['env']} on {summary['server']}{processes}", "`")
     options = summary["options"]
     if summary["status"] != "ok":
         return out + [f"**✗ No figures:** {esc(summary['reason'])}", ""]
@@ -111,6 +117,7 @@ def _run_section(summary: dict[str, Any], images: list[Path], output_dir: Path) 
     if summary.get("files", {}).get("locust.html"):
         facts.append(("Locust report", f"`locust.html <{summary['files']['locust.html']}>`__"))
     out += [f":{k}: {v}" for k, v in facts] + [""]
+    out += schedule_lines(summary) + headroom_lines(summary)
     gen = summary.get("generator") or {}
     if gen.get("saturated"):
         out += [
@@ -204,13 +211,15 @@ def _load_text(options: dict[str, Any]) -> str:
 def load_section(load_dir: Path, output_dir: Path) -> str:
     """The RST of the load section ("" when there are no load figures); draws the plots."""
     summaries = load_summaries(load_dir) if load_dir.is_dir() else []
+    sockets = sockets_section(load_dir)
     if not summaries:
-        return ""
+        return "\n".join(heading("Load", "-") + sockets).rstrip() + "\n" if sockets else ""
     out = heading("Load", "-")
     out += [
         f"Generated from {len(summaries)} ``harness load`` figures files (``reports/load/*.json``). "
-        "A delivery is one message arriving at one expected recipient; latency is from the sender's "
-        "send to the recipient's receipt; loss counts deliveries that did not arrive within the loss timeout. "
+        "A delivery is one message arriving at one expected recipient; latency is from the time the sender's "
+        "fixed schedule (open loop) wanted it sent to the recipient's receipt "
+        "(from the actual send: per run); loss counts deliveries that did not arrive within the loss timeout. "
         "Latency percentiles are over the whole run; the plots show a 10 s window.",
         "",
     ]
@@ -251,7 +260,9 @@ def load_section(load_dir: Path, output_dir: Path) -> str:
     can_plot = plots_available()
     if not can_plot:
         out += ["*Plots need matplotlib:* ``pip install -e '.[load]'``.", ""]
+    out += scaling_section(summaries, output_dir, can_plot) + sockets
     for summary in summaries:
         images = plot_run(summary, output_dir / "load" / "plots") if can_plot else []
+        images += plot_knee(summary, output_dir / "load" / "plots") if can_plot else []
         out += _run_section(summary, images, output_dir)
     return "\n".join(out).rstrip() + "\n"

@@ -27,7 +27,9 @@ def write_atomic(path: Path, text: str) -> None:
 
 def save(result: dict[str, Any], results_dir: Path) -> Path:
     validate(result, source=result.get("env", "?"))
-    path = results_dir / f"{result['env']}.json"
+    # A run on several server processes per mode (--processes N) is its own file, beside the usual one.
+    processes = int(result.get("processes") or 1)
+    path = results_dir / f"{result['env']}{f'--p{processes}' if processes > 1 else ''}.json"
     write_atomic(path, json.dumps(result, indent=2, ensure_ascii=False, sort_keys=False) + "\n")
     return path
 

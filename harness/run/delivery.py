@@ -12,12 +12,13 @@ from __future__ import annotations
 import itertools
 import os
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from harness.clients import ChatClient, Frame
 from harness.errors import ClientError
 from harness.fixtures import GROUPS, USERS
+from harness.run.placement import crossing_note, placement
 from harness.stacks.base import SOCKET, Protocol
 
 EVERYBODY = "everybody"
@@ -134,14 +135,19 @@ class ChatSession:
 
     _ids = itertools.count(1)
 
-    def __init__(self, base_url: str, server: str, protocol: Protocol, session_tag: str) -> None:
+    def __init__(
+        self, base_url: str, server: str, protocol: Protocol, session_tag: str, urls: Sequence[str] = ()
+    ) -> None:
         self.server = server
         self.protocol = protocol
         self.session_tag = session_tag
         self.clients: dict[str, ChatClient] = {}
+        # Several server processes: each user on its own (harness.run.placement).
+        self.where = placement(urls) if len(urls) > 1 else {}
         try:
             for user in USERS:
-                client = ChatClient(base_url, user, ignore=protocol.heartbeats)
+                url = urls[self.where[user]] if self.where else base_url
+                client = ChatClient(url, user, ignore=protocol.heartbeats)
                 self.clients[user] = client
                 client.login()
                 client.connect(protocol.socket_path())
@@ -213,9 +219,15 @@ class ChatSession:
         return f"{label}:{self.session_tag}:{next(self._ids)}"
 
     def broadcast_from_admin(self, text: str) -> None:
-        """A broadcast on the stack's first broadcast path (warm-ups and barriers)."""
+        """A broadcast on the stack's first broadcast path (warm-ups and barriers).
+
+        On several server processes, one copy from the first user of each
+        process: a client needs one marker published through its own process,
+        whatever the layer joins (the in-memory layer joins nothing)."""
         path = self.protocol.publish_paths["broadcast"][0]
-        self.protocol.send(self.clients["admin"], "broadcast", EVERYBODY, text, path)
+        senders = {process: user for user, process in reversed(self.where.items())} if self.where else {0: "admin"}
+        for user in sorted(senders.values(), key=USERS.index):
+            self.protocol.send(self.clients[user], "broadcast", EVERYBODY, text, path)
 
     def _has(self, text: str):
         return lambda frames: any(self.protocol.decode(f.text) == text for f in frames)
@@ -293,6 +305,9 @@ class ChatSession:
             f"{user}'s socket: {c.inbox.closed_reason}" for user, c in self.clients.items() if c.inbox.closed_reason
         ]
         ok = ok and not send_failed and not problems
+        crossed = crossing_note(cell.kind, cell.sender, cell.target, self.where)
+        if crossed and not ok:
+            notes.append(crossed)
         return DeliveryResult(
             server=self.server,
             kind=cell.kind,

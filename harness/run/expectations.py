@@ -31,6 +31,8 @@ EXPECTED_OUTCOMES = ("fail", "flaky")
 # What an entry's [when] table may select on besides installed packages.
 FACTS = ("python", "django", "mode", "variant", "items", "with")
 ABSENT = "absent"  # a package selector: the package is not installed
+# Items judged by `harness conformance`, not by `harness run` (Autobahn cases).
+CONFORMANCE_PREFIX = "conformance:"
 
 
 def _normal(name: str) -> str:
@@ -86,6 +88,11 @@ class Expectation:
 
     def applies_to_mode(self, mode: str) -> bool:
         return not self.modes or any(matches_mode(mode, name) for name in self.modes)
+
+    @property
+    def conformance_only(self) -> bool:
+        """Whether every item is an Autobahn case: `harness run` neither uses nor checks the entry."""
+        return bool(self.items) and all(i.startswith(CONFORMANCE_PREFIX) for i in self.items)
 
     def names_item(self, item: str) -> bool:
         return not self.items or any(fnmatch.fnmatchcase(item, pattern) for pattern in self.items)

@@ -25,7 +25,8 @@ from harness.run.delivery import CellSpec
 from harness.run.plugin import Collector
 from harness.run.verdict import Observation
 from harness.sut.prepare import PreparedSut
-from harness.sut.server import ChatServer, ServerStart
+from harness.sut.server import ServerStart
+from harness.sut.spread import ServerGroup
 
 
 @dataclass
@@ -49,9 +50,11 @@ class ScenarioOptions:
 
     deep: bool = False  # run tests marked ``deep``
     first_of_server: bool = True  # run tests marked ``per_server`` (layer-independent checks)
+    urls: tuple[str, ...] = ()  # the mode's server processes, when it runs as several
 
     def args(self) -> list[str]:
-        return ["--chat-deep"] * self.deep + ["--chat-first-of-server"] * self.first_of_server
+        urls = ["--chat-urls", ",".join(self.urls)] if len(self.urls) > 1 else []
+        return ["--chat-deep"] * self.deep + ["--chat-first-of-server"] * self.first_of_server + urls
 
 
 def first_modes_of_servers(modes: Sequence[str]) -> set[str]:
@@ -124,6 +127,7 @@ def drive_modes(
     deep: bool = False,
     every_mode: bool = False,
     servers_ahead: int = 2,
+    processes: int = 1,
 ) -> list[ModeRun]:
     """Each mode in turn (and again while ``run_again`` says so), the next ones already starting.
 
@@ -133,7 +137,7 @@ def drive_modes(
     config, family = prepared.config, prepared.spec.stack.family
     firsts = first_modes_of_servers(modes)
     waiting: deque[tuple[str, int]] = deque((mode, 0) for mode in modes)
-    live: deque[tuple[ChatServer, int]] = deque()
+    live: deque[tuple[ServerGroup, int]] = deque()
     serial = itertools.count()
 
     def start_ahead() -> None:
@@ -142,7 +146,7 @@ def drive_modes(
             index = next(serial)
             db = prepared.database_copy(f"chat-{index}-{mode}")
             run_tag = "".join(f"-{part}" for part in (prepared.spec.suite, f"m{index}") if part)  # "-m3", "-deep-m3"
-            server = ChatServer(config, prepared.sut, mode, db, prepared.log_dir, key_suffix=run_tag)
+            server = ServerGroup(config, prepared.sut, mode, db, prepared.log_dir, run_tag, processes)
             live.append((server, attempt))
 
     runs: list[ModeRun] = []
@@ -161,7 +165,7 @@ def drive_modes(
                 collector = Collector()
                 if record.started:
                     began = time.monotonic()
-                    scenario_options = ScenarioOptions(deep, every_mode or mode in firsts)
+                    scenario_options = ScenarioOptions(deep, every_mode or mode in firsts, tuple(server.base_urls))
                     junit_xml = prepared.log_dir / f"scenarios-{server.run_name}.xml"
                     collector = run_scenarios(server.base_url, family, mode, junit_xml, scenario_options)
                     timings["scenarios" + suffix] = round(time.monotonic() - began, 2)

@@ -21,10 +21,12 @@ from harness.run.axis import stack_axis
 from harness.run.delivery import cell_item, delivery_cells
 from harness.run.expectations import EnvFacts, Expectation
 from harness.run.modes import ModeRun, drive_modes
+from harness.run.placement import cross_process_finding
 from harness.run.verdict import Observation, judge_mode, needs_rerun, unexpected_lines, worst
 from harness.sut.config import ChatOptions
 from harness.sut.prepare import PreparedSut, Progress, prepare
 from harness.sut.procs import stop_all
+from harness.sut.spread import processes_for
 
 
 @dataclass(frozen=True)
@@ -39,6 +41,7 @@ class RunOptions:
     reruns: int = 1  # extra runs of a mode with an unexpected failure
     deep: bool = False  # the heavy checks too (or the env's suite says so)
     every_mode: bool = False  # per-server checks in every mode (or the env's suite says so)
+    processes: int = 1  # server processes per mode, each on its own port (dev servers stay single)
 
 
 @dataclass(frozen=True)
@@ -61,6 +64,8 @@ def run_env(spec: EnvSpec, options: RunOptions) -> dict[str, Any]:
     wanted = checks_wanted(spec, options)
     result["suite"], result["deep"], result["every_mode"] = spec.suite, wanted.deep, wanted.every_mode
     result["started_at"] = timestamp()
+    if options.processes > 1:
+        result["processes"] = options.processes
     progress = Progress()
     failed_setup: list[Observation] = []  # judged once preparation's facts are recorded
     try:
@@ -151,6 +156,7 @@ def _run_modes(prepared: PreparedSut, options: RunOptions, result: dict[str, Any
         deep=wanted.deep,
         every_mode=wanted.every_mode,
         servers_ahead=options.servers_ahead,
+        processes=options.processes,
     )
     verdicts = []
     setup = [Observation("install", True, ""), Observation("migrate", True, "")]
@@ -171,6 +177,9 @@ def _run_modes(prepared: PreparedSut, options: RunOptions, result: dict[str, Any
             )
         )
         observed[mode] = [o for run in mode_runs for o in run.observations]
+    if options.processes > 1:
+        spread = [d for d in result["deliveries"] if processes_for(d["server"], options.processes) > 1]
+        result["cross_process"] = cross_process_finding(spread, options.processes)  # dev servers ran single
     for phase in ("start", "scenarios"):
         timings[phase] = round(sum(v for k, v in timings.items() if k.startswith(phase + "_")), 2)
     setup_verdict = judge_mode("", [setup], facts, options.expectations, "")
@@ -244,7 +253,7 @@ def stale_expectations(
     """Entries that select this env and a mode that ran, yet name none of its items."""
     stale = []
     for entry in expectations:
-        if not entry.applies_to_env(facts):
+        if entry.conformance_only or not entry.applies_to_env(facts):
             continue
         judged = [
             items

@@ -79,7 +79,14 @@ class ChatServer:
     """
 
     def __init__(
-        self, config: ChatConfig, sut: SutEnv, mode: str, db_path: Path, log_dir: Path, key_suffix: str = ""
+        self,
+        config: ChatConfig,
+        sut: SutEnv,
+        mode: str,
+        db_path: Path,
+        log_dir: Path,
+        key_suffix: str = "",
+        log_name: str = "",
     ) -> None:
         port = free_port()
         self.base_url = f"http://127.0.0.1:{port}"
@@ -90,7 +97,7 @@ class ChatServer:
         began = time.monotonic()
         # One log per server run: a re-run, or a suite run of the same env, must
         # not write into a log that a stopping server still writes to.
-        self.run_name = f"{mode}{key_suffix}"
+        self.run_name = f"{log_name or mode}{key_suffix}"  # log_name: one of several processes
         self.log_path = log_dir / f"server-{self.run_name}.log"
         self.process = ManagedProcess(launch.cmd, self.log_path, cwd=config.stack.project_dir, env=env)
         probe_path = config.stack.probe_socket_path()

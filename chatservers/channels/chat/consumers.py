@@ -145,3 +145,14 @@ class ProbeConsumer(AsyncWebsocketConsumer):
 
     async def connect(self):
         await self.accept()
+
+
+class EchoConsumer(AsyncWebsocketConsumer):
+    """Sends back each text or binary message exactly as received: the endpoint that
+    ``harness conformance`` drives with Autobahn|Testsuite (nothing else uses it)."""
+
+    async def receive(self, text_data=None, bytes_data=None):
+        if text_data is not None:
+            await self.send(text_data=text_data)
+        else:
+            await self.send(bytes_data=bytes_data)

@@ -97,8 +97,12 @@ WS4REDIS_CONNECTION = {
     "db": int(os.environ.get("CHAT_REDIS_DB", "0")),
 }
 WS4REDIS_PREFIX = os.environ.get("CHAT_REDIS_PREFIX", "ws")
-WS4REDIS_EXPIRE = 3600
-WS4REDIS_HEARTBEAT = "--heartbeat--"
+# `harness conformance` turns both off (CHAT_WS4REDIS_EXPIRE=0, CHAT_WS4REDIS_HEARTBEAT
+# empty) for its echo socket, as a user serving a plain echo would: otherwise every
+# new socket first gets the last message persisted in Redis, and every turn of the
+# socket loop sends a heartbeat frame (ws4redis/wsgi_server.py), so no echo is exact.
+WS4REDIS_EXPIRE = int(os.environ.get("CHAT_WS4REDIS_EXPIRE", "3600"))
+WS4REDIS_HEARTBEAT = os.environ.get("CHAT_WS4REDIS_HEARTBEAT", "--heartbeat--") or None
 
 # The development server of ws4redis; uWSGI uses chatserver.wsgi instead.
 WSGI_APPLICATION = "ws4redis.django_runserver.application"
