@@ -25,7 +25,12 @@ def test_parses_python_django_and_stack() -> None:
 def test_two_digit_django_minor_and_python_2() -> None:
     spec = parse_env_name("py27-django111-ws4redis04")
     assert spec.python_version == "2.7" and spec.django_version == "1.11"
-    assert spec.requirements()[:2] == ["Django>=1.11,<1.12", "django-websocket-redis==0.4.6"]
+    # not a row of the matrix, so not in the lock: its inputs as they are
+    assert spec.requirements()[:2] == ["Django>=1.11,<1.12", "django-websocket-redis==0.4.8"]
+    assert parse_env_name("py27-django18-ws4redis04").requirements()[:2] == [
+        "Django==1.8.19",
+        "django-websocket-redis==0.4.8",
+    ]
 
 
 @pytest.mark.parametrize("name", ["py27-django18", "django18-py27-ws4redis04", "py27-django18-ws4redis99", ""])
@@ -108,7 +113,7 @@ def test_bad_variant_is_one_clear_line(name: str, message: str) -> None:
 
 @pytest.mark.parametrize("name", ["py27-django18-ws4redis04-", "py27-django18-ws4redis04-wsaccel-redissessions"])
 def test_malformed_variant_factor_is_a_bad_name(name: str) -> None:
-    with pytest.raises(BadEnvName, match=r"expected py<XY>-django<XY>-<stack><major>\[-<variant>\]"):
+    with pytest.raises(BadEnvName, match=r"expected py<XY>-django<XY>-<line>\[-<variant>\]\[-latest\]"):
         parse_env_name(name)
 
 

@@ -16,8 +16,8 @@ DATA = Path(__file__).parent / "data" / "results"
 
 def test_one_grid_per_stack_release_with_results() -> None:
     found = {grid.title: grid for grid in grids(load_all(DATA))}
-    assert list(found) == ["django-websocket-redis 0.4.6", "django-websocket-redis 0.6.0", "channels 4.3.2"]
-    grid = found["django-websocket-redis 0.4.6"]
+    assert list(found) == ["django-websocket-redis 0.4", "django-websocket-redis 0.6", "Channels 4"]
+    grid = found["django-websocket-redis 0.4"]
     rows = dict(grid.rows)
     first = grid.pythons.index((2, 7))
     # Where the modes differ, each is named: uWSGI passes, the dev server has the known defect.
@@ -25,8 +25,8 @@ def test_one_grid_per_stack_release_with_results() -> None:
     assert (cell.symbol, cell.env) == ("✗ runserver (known) ✓ uwsgi", "py27-django18-ws4redis04")
     assert rows[(1, 9)][first].symbol == "✗ runserver (known) ✓ uwsgi"  # the unexpected pass is a ✓ mode
     assert rows[(1, 9)][grid.pythons.index((3, 5))].symbol == "≈"  # the flaky row
-    channels = dict(found["channels 4.3.2"].rows)
-    pythons = found["channels 4.3.2"].pythons
+    channels = dict(found["Channels 4"].rows)
+    pythons = found["Channels 4"].pythons
     assert channels[(4, 2)][pythons.index((3, 11))].symbol == "✓"
     assert channels[(4, 2)][pythons.index((3, 10))].symbol == "⚠"  # a harness error
     absent = rows[(1, 8)][grid.pythons.index((3, 2))]
@@ -50,6 +50,18 @@ def test_changes_list_every_flip_including_appeared_and_vanished_envs() -> None:
     found = {change.env: (change.before, change.after) for change in changes(list(previous.values()), current)}
     assert found == {"py311-django42-channels4": ("✗", "✓"), "py32-django18-ws4redis04": ("absent", "─")}
     assert changes(current, current) == []
+
+
+def test_changes_name_what_moved_even_when_the_cell_did_not() -> None:
+    current = load_all(DATA)
+    previous = copy.deepcopy(current)
+    env = next(r for r in previous if r["env"] == "py311-django42-channels4")
+    env["stack"]["packages"]["daphne"] = "4.0.0"
+    now = next(r for r in current if r["env"] == "py311-django42-channels4")["stack"]["packages"]["daphne"]
+    found = changes(previous, current)
+    assert [(c.env, c.before, c.after, c.moved) for c in found] == [
+        ("py311-django42-channels4", "✓", "✓", f"daphne 4.0.0 → {now}")
+    ]
 
 
 def test_report_since_a_previous_folder(tmp_path: Path) -> None:

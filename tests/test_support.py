@@ -9,7 +9,7 @@ import re
 from harness.matrix.envs import parse_env_name
 from harness.matrix.labels import LABELS, all_env_names
 from harness.matrix.releases import STACK_RELEASES
-from harness.matrix.support import DECLARED, DJANGO_PYTHONS, DJANGOS, PYTHONS, border_cells, declared_cells
+from harness.matrix.support import DECLARED, DJANGO_PYTHONS, DJANGOS, MAJOR_KEYS, PYTHONS, border_cells, declared_cells
 from harness.matrix.toxini import TOX_INI
 
 
@@ -30,18 +30,23 @@ def test_full_label_is_large_and_covers_both_stacks_and_every_version() -> None:
 
 def test_full_holds_every_declared_pair_and_every_other_label() -> None:
     full = set(LABELS["full"])
-    for key in DECLARED:
+    for key in MAJOR_KEYS:
         assert {f"py{p[0]}{p[1]}-django{d[0]}{d[1]}-{key}" for p, d in declared_cells(key)} <= full
-    # every env of `tox -l` but the suite re-runs (ENV-deep, ENV-browser) of envs it holds
-    assert {name for name in all_env_names() if not parse_env_name(name).suite} == full
+    # every env of `tox -l` but the suite re-runs (ENV-deep, ENV-browser) of envs it holds,
+    # the -latest envs and the minor lines of `wide`
+    others = set(LABELS["wide"]) - full
+    assert {name for name in all_env_names() if not parse_env_name(name).suite and not parse_env_name(name).latest} == (
+        full | others
+    )
 
 
 def test_one_step_past_each_edge() -> None:
-    border = border_cells("channels2")  # declares Django 2.2 and 3.0, Python 3.5 to 3.8
+    border = border_cells("channels2")  # its releases declare Django 2.0 to 3.0, Python 3.5 to 3.8
     assert ((3, 9), (2, 2)) in border and ((3, 4), (2, 2)) in border  # past the Python ends of a row
-    assert ((3, 7), (2, 1)) in border and ((3, 8), (3, 1)) in border  # the Django lines either side
+    assert ((3, 8), (3, 1)) in border  # the Django line past the end
+    assert not [cell for cell in border if cell[1] < (2, 0)]  # the chat server needs Django 2.0
     assert ((3, 10), (2, 2)) not in border  # two steps past is not run
-    assert ((3, 6), (3, 0)) in declared_cells("channels2")
+    assert ((3, 6), (3, 0)) in declared_cells("channels2") and ((3, 7), (2, 1)) in declared_cells("channels2")
 
 
 def test_dropped_lines_inside_a_range_are_edges_too() -> None:

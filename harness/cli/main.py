@@ -1,4 +1,4 @@
-"""Command line: ``harness run``, ``report``, ``serve``, ``load`` and ``conformance``.
+"""Command line: ``harness run``, ``report``, ``serve``, ``load``, ``conformance`` and ``lock``.
 
 Every command reports a ``HarnessError`` as one line and exits 2; a Ctrl-C
 stops every child process and exits 130.
@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from harness.cli import conformance, load, report, run
+from harness.cli import conformance, load, lock, report, run
 from harness.errors import HarnessError
 
 
@@ -20,6 +20,7 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_parser(sub)
     load.add_parsers(sub)
     conformance.add_parser(sub)
+    lock.add_parser(sub)
     return parser
 
 

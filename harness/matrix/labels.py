@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from harness.matrix.envs import env_name, parse_env_name
-from harness.matrix.support import full_env_names
+from harness.matrix.releases import STACK_RELEASES
+from harness.matrix.support import declared_cells, full_env_names
 
 # Labels select groups of envs (tox -m LABEL).  The seed rows repeat the 2016
 # report, including the interpreters it had and we do not (reported as such).
@@ -101,4 +102,28 @@ LABELS["deep"] = _with_suite(DEEP_BASES, "deep")
 LABELS["deflate"] = _with_suite(BROWSER_BASES, "deflate")
 LABELS["browser"] = _with_suite(BROWSER_BASES, "browser") + LABELS["deflate"]
 # Labels whose tox run ends with the report env.
-REPORTED_LABELS = ("main", "deep", "browser", "deflate")
+REPORTED_LABELS = ("main", "deep", "browser", "deflate", "latest")
+
+
+def wide_env_names() -> list[str]:
+    """Every release line on its own (each minor line of Channels 2 and 4, Channels
+    3.0, each ws4redis line): every (Python, Django) pair it declares."""
+    names = []
+    for key, release in STACK_RELEASES.items():
+        if len(release.releases) != 1:
+            continue  # a major: its rows are full's
+        for python, django in sorted(declared_cells(key), key=lambda cell: (cell[1], cell[0])):
+            names.append(env_name(python, django, key))
+    return names
+
+
+# Each line's declared rows, one release each: what the majors of `full` resolve
+# between, run on its own (harness/matrix/lines.py).
+LABELS["wide"] = tuple(wide_env_names())
+# The `channels` and `ws4redis` envs with the newest releases instead of the lock's
+# (the weekly workflow runs them beside `full`; the report's "Newer releases" table
+# names what moved and which verdicts changed).
+LATEST_BASES = LABELS["ws4redis"] + LABELS["channels"]
+LABELS["latest"] = tuple(
+    env_name(s.python, s.django, s.release_key, s.variant, latest=True) for s in map(parse_env_name, LATEST_BASES)
+)

@@ -17,6 +17,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from harness.matrix.envs import Version, env_name
+from harness.matrix.releases import STACK_RELEASES, StackRelease
 
 # The axes of the matrix: the Pythons the issue asks for (2.7 to 3.13; 3.2 to
 # 3.5 are "not tested" where no interpreter exists) and every Django line from
@@ -58,53 +59,31 @@ DJANGO_PYTHONS: dict[Version, tuple[Version, ...]] = {
 
 @dataclass(frozen=True)
 class Declared:
-    """What one stack release says it supports, and where it says so."""
+    """What one stack release line says it supports (the union over its releases),
+    and where each release says so."""
 
     djangos: tuple[Version, ...]
     pythons: tuple[Version, ...]
     source: str
+    cells: frozenset[tuple[Version, Version]] = frozenset()  # (python, django) some release declares
 
 
-# ws4redis never updated its classifiers (every release lists Django 1.5 to 1.8),
-# so its Django lines come from what each release's code handles; its Pythons are
-# the classifiers'.
-DECLARED: dict[str, Declared] = {
-    "ws4redis04": Declared(
-        ((1, 8), (1, 9)),
-        ((2, 7), *_py(3, 4)),
-        "classifiers 0.4.6 (Django 1.5-1.8; Python 2.7, 3.3, 3.4); calls user.is_authenticated() "
-        "as a method (a property from Django 1.10); the 2016 seed ran it on Django 1.9",
-    ),
-    "ws4redis05": Declared(
-        ((1, 8), (1, 9), (1, 10), (1, 11)),
-        ((2, 7), *_py(3, 4, 5, 6)),
-        "classifiers 0.5.2 (Python 2.7, 3.3-3.6); ws4redis/_compat.py handles Django 1.10's "
-        "is_authenticated property; imports django.utils.six (removed in Django 3.0)",
-    ),
-    "ws4redis06": Declared(
-        ((1, 11), (2, 0), (2, 1), (2, 2)),
-        ((2, 7), *_py(3, 4, 5, 6)),
-        "classifiers 0.6.0 (Python 2.7, 3.3-3.6); django_runserver.py branches on Django 2.1.5; "
-        "imports django.utils.six (removed in Django 3.0)",
-    ),
-    "channels2": Declared(
-        ((2, 2), (3, 0)),
-        _py(5, 6, 7, 8),
-        "classifiers 2.4.0 (Python 3.5-3.8, Requires-Dist Django>=2.2); 2.4.0 dropped Django < 2.2 "
-        "and added Django 3.0",
-    ),
-    "channels3": Declared(
-        ((2, 2), (3, 2), (4, 0)),
-        _py(7, 8, 9, 10),
-        "classifiers 3.0.5 (Python 3.7-3.10, Requires-Python >=3.7, Django>=2.2); docs/releases/3.0.5.rst: "
-        "drops Python 3.6 and Django 3.0 and 3.1, fixes Django 4.0",
-    ),
-    "channels4": Declared(
-        ((4, 2), (5, 1), (5, 2), (6, 0)),
-        _py(9, 10, 11, 12, 13),
-        "classifiers 4.3.2 (Django 4.2, 5.1, 5.2, 6.0; Python 3.9-3.14, Requires-Python >=3.9)",
-    ),
-}
+def _declared(release: StackRelease) -> Declared:
+    djangos = sorted({d for r in release.releases for d in r.djangos})
+    pythons = sorted({p for r in release.releases for p in r.pythons})
+    cells = frozenset((p, d) for r in release.releases for d in r.djangos for p in r.pythons)
+    source = "; ".join(f"{r.version}: {r.source}" for r in release.releases)
+    return Declared(tuple(djangos), tuple(pythons), source, cells)
+
+
+# The oldest Django each example chat server runs on (chatservers/channels uses
+# django.urls.re_path, new in 2.0): no border row below it.
+CHAT_SERVER_DJANGO: dict[str, Version] = {"channels": (2, 0)}
+# The releases and their citations live in harness/matrix/lines.py.
+DECLARED: dict[str, Declared] = {key: _declared(release) for key, release in STACK_RELEASES.items()}
+# The keys whose declared cells and border make up ``full``: the major lines; a
+# minor line (channels40) is a row of ``wide`` (harness/matrix/labels.py).
+MAJOR_KEYS: tuple[str, ...] = ("ws4redis04", "ws4redis05", "ws4redis06", "channels2", "channels3", "channels4")
 
 
 def _neighbours(axis: tuple[Version, ...], members: Iterable[Version]) -> set[Version]:
@@ -123,13 +102,7 @@ def _neighbours(axis: tuple[Version, ...], members: Iterable[Version]) -> set[Ve
 
 def declared_cells(release_key: str) -> set[tuple[Version, Version]]:
     """(python, django) pairs that both the stack release and the Django line declare."""
-    declared = DECLARED[release_key]
-    return {
-        (python, django)
-        for django in declared.djangos
-        for python in declared.pythons
-        if python in DJANGO_PYTHONS[django]
-    }
+    return {(python, django) for python, django in DECLARED[release_key].cells if python in DJANGO_PYTHONS[django]}
 
 
 def border_cells(release_key: str) -> set[tuple[Version, Version]]:
@@ -143,6 +116,8 @@ def border_cells(release_key: str) -> set[tuple[Version, Version]]:
         row = [python for python, row_django in inside if row_django == django]
         border |= {(python, django) for python in _neighbours(PYTHONS, row)}
     for django in _neighbours(DJANGOS, declared.djangos):
+        if django < CHAT_SERVER_DJANGO.get(STACK_RELEASES[release_key].family, django):
+            continue  # the stack may run there; the example chat server does not
         shared = [p for p in declared.pythons if p in DJANGO_PYTHONS[django]]
         if shared:
             border.add((max(shared), django))
@@ -152,7 +127,7 @@ def border_cells(release_key: str) -> set[tuple[Version, Version]]:
 def full_env_names() -> list[str]:
     """Declared cells plus border, by stack release, Django line, then Python."""
     names = []
-    for release_key in DECLARED:
+    for release_key in MAJOR_KEYS:
         cells = declared_cells(release_key) | border_cells(release_key)
         for python, django in sorted(cells, key=lambda cell: (cell[1], cell[0])):
             names.append(env_name(python, django, release_key))

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from harness.matrix.suites import SUITES
+from harness.report.axis import axis_facts
 from harness.report.browser import browser_cell, has_browser
 from harness.report.processes import processes_lines
 from harness.report.rst import NO, UNKNOWN, YES, bold, esc, heading, list_table
@@ -58,6 +59,8 @@ def summary_rows(all_results: list[dict[str, Any]]) -> list[SummaryRow]:
     for result in all_results:
         python, django = f"Python {result['python']}", f"Django {result['django']}"
         stack = f"{result['stack']['name']} {result['stack']['version']}"
+        redis_version = result["redis"].get("version")
+        stack += f", Redis {redis_version}" if redis_version else ""
         modes = mode_verdicts(result)
         if not modes:
             works = verdict_text(None, result["status"])
@@ -139,6 +142,7 @@ def render_env(result: dict[str, Any]) -> list[str]:
         ("Redis", f"{redis['version']} ({redis['source']})" if redis.get("version") else "not started"),
         ("Reproduce", f"``tox -e {result['env']}``"),
     ]
+    facts += axis_facts(result)
     if result.get("variant"):
         facts.append(("Variant", esc(result["variant"])))
     if result.get("suite"):

@@ -12,10 +12,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from harness.matrix.envs import Version, split_env_name
+from harness.matrix.envs import LATEST, Version, split_env_name, split_latest
 from harness.matrix.labels import LABELS
+from harness.matrix.overrides import split_overrides
 from harness.matrix.releases import STACK_RELEASES
 from harness.matrix.suites import split_suite
+from harness.report.axis import moved_packages
 from harness.report.browser import column_mark, has_browser
 from harness.report.rst import esc, heading, list_table
 from harness.results.schema import STATUS_SYMBOL as SYMBOL
@@ -40,7 +42,10 @@ def env_key(env: str) -> EnvKey | None:
     if parts is None:
         return None
     python, django, release_key, variant = parts
-    return EnvKey(env, python, django, release_key, "-".join(filter(None, (variant, split_suite(env)[1]))))
+    base, overrides = split_overrides(env)
+    suite = split_suite(base)[1]
+    latest = LATEST if split_latest(split_suite(base)[0])[1] else ""
+    return EnvKey(env, python, django, release_key, "-".join(filter(None, (variant, latest, suite))) + overrides)
 
 
 def env_cell_text(result: dict[str, Any]) -> str:
@@ -84,7 +89,15 @@ class Grid:
 
 def _title(release_key: str) -> str:
     release = STACK_RELEASES.get(release_key)
-    return f"{release.package} {release.version}" if release else release_key
+    return release.title if release else release_key
+
+
+def _cell(result: dict[str, Any]) -> str:
+    """The cell's mark, with the release tested where a row picked an older one of its line."""
+    text = env_cell_text(result)
+    release = STACK_RELEASES.get(result.get("release", {}).get("line", ""))
+    tested = result["stack"]["version"]
+    return f"{text} ({tested})" if release and len(release.releases) > 1 and tested != release.version else text
 
 
 def grids(all_results: list[dict[str, Any]]) -> list[Grid]:
@@ -109,7 +122,7 @@ def grids(all_results: list[dict[str, Any]]) -> list[Grid]:
                 if env is None:
                     row.append(GridCell("", None))
                 elif env in results:
-                    row.append(GridCell(env_cell_text(results[env]), env))
+                    row.append(GridCell(_cell(results[env]), env))
                 else:
                     row.append(GridCell(SYMBOL["not-tested"], None))
             rows.append((django, row))
@@ -130,18 +143,22 @@ class Change:
     before: str  # a symbol, or "absent"
     after: str
     reason: str  # the current one-line reason, if any
+    moved: str = ""  # installed packages whose version differs ("daphne 4.2.2 → 4.2.3")
 
 
 def changes(previous: list[dict[str, Any]], current: list[dict[str, Any]]) -> list[Change]:
-    """Every env whose cell differs between two results folders (appeared and vanished ones too)."""
+    """Every env whose cell, or any installed version, differs between two results folders
+    (appeared and vanished ones too)."""
     before = {result["env"]: result for result in previous}
     after = {result["env"]: result for result in current}
     out = []
     for env in sorted(before.keys() | after.keys()):
         was = SYMBOL[before[env]["status"]] if env in before else ABSENT
         now = SYMBOL[after[env]["status"]] if env in after else ABSENT
-        if was != now:
-            out.append(Change(env, was, now, after[env]["reason"] if env in after else ""))
+        both = env in before and env in after
+        moved = moved_packages(before[env]["stack"]["packages"], after[env]["stack"]["packages"]) if both else ""
+        if was != now or moved:
+            out.append(Change(env, was, now, after[env]["reason"] if env in after else "", moved))
     return out
 
 
@@ -193,6 +210,9 @@ def render_changes(found: list[Change], since: str, current_envs: set[str]) -> l
     out = heading("Changed since the previous results", "-")
     out += [f"Compared with ``{since}``.", ""]
     if not found:
-        return out + ["No cell changed.", ""]
-    rows = [[_link(c.env, c.env if c.env in current_envs else None), c.before, c.after, esc(c.reason)] for c in found]
-    return out + list_table(["Env", "Before", "Now", "Reason now"], rows)
+        return out + ["No cell and no installed version changed.", ""]
+    rows = [
+        [_link(c.env, c.env if c.env in current_envs else None), c.before, c.after, esc(c.moved), esc(c.reason)]
+        for c in found
+    ]
+    return out + list_table(["Env", "Before", "Now", "What moved", "Reason now"], rows)

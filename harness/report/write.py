@@ -20,6 +20,7 @@ import docutils.utils
 from harness.errors import BadResults, ReportError
 from harness.report import conformance as conformance_report
 from harness.report import overview
+from harness.report.axis import beside_pinned, render_beside
 from harness.report.blocks import to_html, to_rst
 from harness.report.compatibility import render_env, render_summary, summary_rows
 from harness.report.details import detail_blocks
@@ -66,6 +67,7 @@ def render_rst(
     if previous is not None:
         found = overview.changes(previous, all_results)
         out += overview.render_changes(found, since, {r["env"] for r in all_results})
+    out += render_beside(beside_pinned(all_results))
     out += heading("Summary", "-")
     out += [
         "A cell is ✓ only when every expected recipient received the message exactly once and "

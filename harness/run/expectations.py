@@ -4,7 +4,8 @@
 An entry selects by any installed package and its version range (the stack, a
 companion such as channels_redis or redis-py, the server itself), by Python and
 Django version, server mode (a whole mode, a server or a layer), variant, the
-number of server processes per mode (``--processes``), and by item: a check, a
+number of server processes per mode (``--processes``), a ``--with`` override
+(``with = "channels-redis"``: only runs replacing it), and by item: a check, a
 delivery cell, a stage ("install", "migrate", "start", "scenarios"), or an
 exception the server logged (``exception``, fnmatch on its type).  It says what
 is expected ("fail" or "flaky"), why in one line, and where upstream says so.
@@ -29,7 +30,7 @@ from harness.paths import ROOT
 EXPECTATIONS = ROOT / "expectations.toml"
 EXPECTED_OUTCOMES = ("fail", "flaky")
 # What an entry's [when] table may select on besides installed packages.
-FACTS = ("python", "django", "mode", "variant", "processes", "items", "exception")
+FACTS = ("python", "django", "mode", "variant", "processes", "items", "exception", "with")
 ABSENT = "absent"  # a package selector: the package is not installed
 # Items judged by `harness conformance`, not by `harness run` (Autobahn cases).
 CONFORMANCE_PREFIX = "conformance:"
@@ -50,6 +51,7 @@ class EnvFacts:
     variant: str = ""
     packages: Mapping[str, str] = field(default_factory=dict)
     processes: int = 1  # server processes per mode asked for (harness run --processes)
+    overrides: tuple[str, ...] = ()  # packages replaced with --with
 
     def version_of(self, package: str) -> str | None:
         wanted = _normal(package)
@@ -72,11 +74,16 @@ class Expectation:
     # fnmatch patterns of logged exception types ("redis.exceptions.TimeoutError"): the
     # entry then names those server-log items (and the ``items`` too, when given)
     exceptions: tuple[str, ...] = ()
+    overridden: tuple[str, ...] | None = None  # `with`: only runs replacing one of these (--with)
 
     def applies_to_env(self, env: EnvFacts) -> bool:
         if self.variants is not None and env.variant not in self.variants:
             return False
         if not _within(str(env.processes), self.processes):
+            return False
+        if self.overridden is not None and not {_normal(p) for p in self.overridden} & {
+            _normal(p) for p in env.overrides
+        }:
             return False
         if not _within(env.python, self.python) or not _within(env.django, self.django):
             return False
@@ -170,6 +177,7 @@ def _entry(source: str, raw: object, index: int) -> Expectation:
         processes=_specifier(source, ident, "processes", when["processes"]) if "processes" in when else None,
         items=_strings(source, ident, "items", when.get("items", [])),
         exceptions=_strings(source, ident, "exception", when.get("exception", [])),
+        overridden=_strings(source, ident, "with", when["with"]) if "with" in when else None,
     )
 
 

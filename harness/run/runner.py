@@ -8,6 +8,7 @@ written and every child process is stopped.
 
 from __future__ import annotations
 
+import dataclasses
 import fnmatch
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -18,6 +19,7 @@ from harness.errors import InstallError, InterpreterMissing, RedisUnavailable, S
 from harness.matrix.envs import EnvSpec
 from harness.results.files import save
 from harness.results.schema import ModeVerdict, new_result, timestamp
+from harness.run.axis import stack_axis
 from harness.run.delivery import cell_item, delivery_cells
 from harness.run.expectations import LOG_ITEM, EnvFacts, Expectation
 from harness.run.idle import IDLE_CHECK, IDLE_SECONDS
@@ -67,8 +69,9 @@ def checks_wanted(spec: EnvSpec, options: RunOptions) -> ChecksWanted:
 
 
 def run_env(spec: EnvSpec, options: RunOptions) -> dict[str, Any]:
-    result = new_result(spec.name, spec.python_version, spec.django_version, spec.stack.package, spec.stack.version)
+    result = new_result(spec.name, spec.python_version, spec.django_version, spec.stack.package, spec.stack_version)
     result["variant"] = spec.variant  # "" for the default
+    result.update(stack_axis(spec))  # the release line, the pick, the lock, overrides
     wanted = checks_wanted(spec, options)
     result["suite"], result["deep"], result["every_mode"] = spec.suite, wanted.deep, wanted.every_mode
     result["deflate"] = wanted.deflate
@@ -113,7 +116,9 @@ def _facts(result: dict[str, Any]) -> EnvFacts:
     """What expectations select on; the stack is its release under test even when it did not install."""
     stack = result["stack"]
     packages = {stack["name"]: stack["version"], **stack["packages"]}
-    return EnvFacts(result["python"], result["django"], result.get("variant", ""), packages, result.get("processes", 1))
+    overrides = tuple(o["package"] for o in result.get("overrides", []))
+    facts = EnvFacts(result["python"], result["django"], result.get("variant", ""), packages)
+    return dataclasses.replace(facts, processes=result.get("processes", 1), overrides=overrides)
 
 
 def _judge_setup(result: dict[str, Any], options: RunOptions, setup: list[Observation]) -> None:

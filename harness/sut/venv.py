@@ -93,6 +93,11 @@ def _uv() -> str:
     return found
 
 
+def uv_binary() -> str:
+    """The uv next to the harness (also what ``harness lock`` resolves with)."""
+    return _uv()
+
+
 def _installer() -> str:
     """The SUT installer: "uv" (default), or "pip" (plain venv + pip, the benchmark's baseline)."""
     return "pip" if os.environ.get("HARNESS_SUT_INSTALLER", "uv") == "pip" else "uv"
@@ -104,11 +109,12 @@ def _seed_pip(version: str) -> str:
     return {(3, 6): "pip<22", (3, 7): "pip<24.1", (3, 8): "pip<25.1"}.get((major, minor), "pip")
 
 
-def _recipe(interpreter: Interpreter, requirements: list[str]) -> dict[str, object]:
+def _recipe(interpreter: Interpreter, requirements: list[str], extra: dict[str, object]) -> dict[str, object]:
     recipe: dict[str, object] = {
         "python": str(interpreter.path),
         "version": interpreter.version,
         "requirements": requirements,
+        **extra,
     }
     if _installer() == "pip":
         recipe["installer"] = "pip"  # never reuse a uv-built venv as a pip-built one
@@ -160,6 +166,9 @@ def _create_and_install(venv: Path, interpreter: Interpreter, requirements: list
         # made in place to debug one env silently changes them all.
         python = str(venv / "bin" / "python")
         install = [uv, "pip", "install", "--link-mode", "copy", "--python", python, *requirements]
+        # A local checkout (--with PKG=path) is built afresh: uv's cache would reuse an
+        # earlier build of the same folder whose setup files did not change.
+        install += [f"--refresh-package={r.partition(' @ ')[0]}" for r in requirements if " @ file:" in r]
     for step, cmd, timeout in (("create", create, CREATE_TIMEOUT), ("install", install, INSTALL_TIMEOUT)):
         outcome = run_command(cmd, timeout=timeout, log_path=log_dir / f"venv-{step}.log")
         if outcome.returncode is None:
@@ -192,8 +201,11 @@ def installed_packages(venv: Path, log_dir: Path) -> dict[str, str]:
     return dict(sorted((str(k), str(v)) for k, v in data.items() if k and k not in stdlib))
 
 
-def build_sut_env(venv: Path, interpreter: Interpreter, requirements: list[str], log_dir: Path) -> SutEnv:
-    recipe = _recipe(interpreter, requirements)
+def build_sut_env(
+    venv: Path, interpreter: Interpreter, requirements: list[str], log_dir: Path, extra: dict[str, object] | None = None
+) -> SutEnv:
+    """``extra``: more of the recipe, e.g. the day an unpinned venv was resolved (rebuilt the next)."""
+    recipe = _recipe(interpreter, requirements, extra or {})
     reused = _recipe_matches(venv, recipe)
     if reused:
         try:
