@@ -45,8 +45,11 @@ def test_inmemory_fails_exactly_the_cross_process_cells_and_redis_none(work_root
     result = json.loads((results / f"{CHANNELS_E2E_ENV}--p2.json").read_text())
     assert result["processes"] == 2
     verdicts = {mode["name"]: mode for mode in result["modes"]}
-    assert (verdicts["daphne+inmemory"]["outcome"], verdicts["daphne+redis"]["outcome"]) == ("known", "pass")
-    assert {item["expectation"] for item in verdicts["daphne+inmemory"]["items"]} == {"inmemory-layer-one-process"}
+    assert (verdicts["daphne+inmemory"]["outcome"], verdicts["daphne+redis"]["outcome"]) == ("known", "known")
+    # Beside daphne's and Channels' own known behaviours, only the layer's single process.
+    own = {"daphne-size-limit-drops", "daphne-fails-by-drop", "channels-logout-keeps-socket"}
+    assert {i["expectation"] for i in verdicts["daphne+redis"]["items"]} <= own
+    assert {i["expectation"] for i in verdicts["daphne+inmemory"]["items"]} - own == {"inmemory-layer-one-process"}
     where = placement(["p1", "p2"])
     by_mode: dict[str, dict[str, bool]] = {}
     for cell in result["deliveries"]:

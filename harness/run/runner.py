@@ -209,7 +209,8 @@ def _record_run(result: dict[str, Any], run: ModeRun) -> dict[str, Any]:
     entry.update(run.collector.facts)
     cells = [cell.as_dict() | {"run": run.attempt} for cell in run.collector.deliveries]
     checks = [check | {"run": run.attempt} for check in run.collector.checks]
-    run.observations.extend(log_observations(entry["log_findings"]))
+    if entry["started"]:  # a server that never started: its log is the start's own detail
+        run.observations.extend(log_observations(entry["log_findings"]))
     entry["reason"] = mode_reason(entry, cells, checks, run.observations)
     result["servers"].append(entry)
     result["deliveries"] += cells
