@@ -31,7 +31,9 @@ SERVER = "uwsgi"
 # A correct run and the web UI are checked on both stacks.
 TARGETS = [(E2E_ENV, SERVER), (CHANNELS_E2E_ENV, "daphne+redis")]
 LOAD_TIMEOUT = 900  # a cold SUT venv compiles uWSGI; a warm run takes seconds
-SHORT = ("--users", "6", "--spawn-rate", "6", "--run-time", "6s", "--loss-timeout", "2")
+# A message is lost when it has not arrived 5 s after it was sent: a cold uWSGI's
+# p99 reached 1.3 s in CI, so 2 s counted a late message as lost.
+SHORT = ("--users", "6", "--spawn-rate", "6", "--run-time", "6s", "--loss-timeout", "5")
 
 
 def _leftovers(work_root: Path) -> list[str]:

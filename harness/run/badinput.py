@@ -14,7 +14,16 @@ from collections.abc import Callable
 
 import websocket
 
-from harness.run.probes import EchoPath, HandshakeRefused, Heard, close_quietly, listen, open_socket, plain_get
+from harness.run.probes import (
+    PROBE_TIMEOUT,
+    EchoPath,
+    HandshakeRefused,
+    Heard,
+    close_quietly,
+    listen,
+    open_socket,
+    plain_get,
+)
 
 ANSWER_WAIT = 1.0  # seconds a bad frame's answer may take
 CLOSE_WAIT = 0.5  # seconds for a close that a server sends at once, or for a reply nothing requires
@@ -94,7 +103,9 @@ def fragmented(echo: EchoPath, decode: Callable[[str], str]) -> Probe:
         def texts(heard: Heard) -> list[str]:
             return [decode(f.decode("utf-8", "replace")) for f in heard.frames]
 
-        heard = listen(ws, CLOSE_WAIT, until=lambda h: body in texts(h) or marker in texts(h), ignore=ignore)
+        # A reply is required here: wait as for any probe (it ends at the first echo), not
+        # the short wait for an optional one; a busy dev server echoes through Redis late.
+        heard = listen(ws, PROBE_TIMEOUT, until=lambda h: body in texts(h) or marker in texts(h), ignore=ignore)
         if not heard.closed:  # a duplicate would come before the marker; ws4redis echoes no second frame
             more = listen(ws, AFTER_WAIT, until=lambda h: marker in texts(h), ignore=ignore)
             heard.frames += more.frames
