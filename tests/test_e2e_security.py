@@ -25,6 +25,19 @@ WS4REDIS_RUNSERVER_KNOWN = {"foreign Origin refused", LOGOUT, "message size limi
 WS4REDIS_UWSGI_KNOWN = WS4REDIS_RUNSERVER_KNOWN | {"invalid UTF-8 closes 1007", "fragmented message reassembled"}
 DAPHNE_KNOWN = {LOGOUT, "message size limit", "invalid UTF-8 closes 1007"}
 UVICORN_KNOWN = {LOGOUT}
+# ws4redis's dev server sometimes loses a fragmented message (expectations.toml, flaky,
+# cause not established): where it struck, the check is known, and no other test's set.
+FRAGMENT_FLAKE = "ws4redis-runserver-fragment-lost"
+
+
+def flaked(result: dict) -> set[tuple[str, str]]:
+    """(mode, check name) where that documented flake struck in this run."""
+    return {
+        (mode["name"], item["item"].removeprefix("check:"))
+        for mode in result["modes"]
+        for item in mode["items"]
+        if item["expectation"] == FRAGMENT_FLAKE
+    }
 
 
 def _failed(result: dict) -> dict[str, str]:

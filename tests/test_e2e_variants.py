@@ -19,7 +19,7 @@ import redis
 
 from harness.paths import ROOT
 from harness.sut.redis_server import private_redis
-from tests.test_e2e_security import WS4REDIS_RUNSERVER_KNOWN, WS4REDIS_UWSGI_KNOWN
+from tests.test_e2e_security import WS4REDIS_RUNSERVER_KNOWN, WS4REDIS_UWSGI_KNOWN, flaked
 
 pytestmark = pytest.mark.e2e
 
@@ -36,7 +36,8 @@ def test_wsaccel_lets_the_dev_server_carry_non_ascii_text(run_harness) -> None:
     # what fails is ws4redis's known security and robustness behaviours (issue 12).
     assert (code, result["status"], result["as_expected"], result["unexpected"]) == (0, "known", True, []), output
     assert [(c["name"], c["ok"]) for c in result["checks"] if c["name"] == NON_ASCII] == [(NON_ASCII, True)], output
-    assert {c["name"] for c in result["checks"] if not c["ok"]} == WS4REDIS_RUNSERVER_KNOWN, output
+    failed = {c["name"] for c in result["checks"] if not c["ok"]}
+    assert failed - {name for _, name in flaked(result)} == WS4REDIS_RUNSERVER_KNOWN, output
     assert len(result["deliveries"]) == 15 and all(c["ok"] for c in result["deliveries"]), output
     assert result["variant"] == "wsaccel" and result["stack"]["packages"]["wsaccel"]
 
@@ -70,7 +71,7 @@ def test_redis_sessions_keep_every_login_in_the_runs_redis(run_harness, tmp_path
     # The sessions change no verdict: the one check that fails is the stack's known defect
     # (ws4redis's dev server without wsaccel closes on non-ASCII text, as in the default env).
     assert (code, result["status"], result["as_expected"]) == (0, "known", True), output
-    failed = {(c["server"], c["name"]) for c in result["checks"] if not c["ok"]}
+    failed = {(c["server"], c["name"]) for c in result["checks"] if not c["ok"]} - flaked(result)
     known = {("runserver", n) for n in WS4REDIS_RUNSERVER_KNOWN} | {("uwsgi", n) for n in WS4REDIS_UWSGI_KNOWN}
     assert failed == {("runserver", NON_ASCII)} | known, output
     assert result["variant"] == "redissessions" and result["stack"]["packages"]["django-redis-sessions"]

@@ -19,7 +19,7 @@ from harness.paths import ROOT
 from harness.run.delivery import delivery_cells
 from harness.stacks.ws4redis import Ws4redisProtocol
 from tests.conftest import BROKEN_SERVERS, E2E_ENV, processes
-from tests.test_e2e_security import WS4REDIS_RUNSERVER_KNOWN, WS4REDIS_UWSGI_KNOWN
+from tests.test_e2e_security import WS4REDIS_RUNSERVER_KNOWN, WS4REDIS_UWSGI_KNOWN, flaked
 
 pytestmark = pytest.mark.e2e
 
@@ -47,7 +47,7 @@ def test_seed_env_passes_every_cell_and_fails_only_the_known_defect(run_harness,
     assert (code, result["status"], result["as_expected"], result["unexpected"]) == (0, "known", True, []), output
     failed = {(c["server"], c["name"]): c["detail"] for c in result["checks"] if not c["ok"]}
     # Besides ws4redis's known security and robustness behaviours (tests/test_e2e_security.py).
-    assert set(failed) == {("runserver", "non-ASCII broadcast intact")} | {
+    assert set(failed) - flaked(result) == {("runserver", "non-ASCII broadcast intact")} | {
         ("runserver", name) for name in WS4REDIS_RUNSERVER_KNOWN
     } | {("uwsgi", name) for name in WS4REDIS_UWSGI_KNOWN}
     assert "john's socket: closed by server: 1007 invalid payload" in failed["runserver", "non-ASCII broadcast intact"]
