@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import subprocess
 import sys
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from harness.paths import ROOT
+from harness.sut.procs import STOP_STEPS
 
 BROKEN_SERVERS = Path(__file__).parent / "broken_servers"
 E2E_ENV = os.environ.get("HARNESS_E2E_ENV", "py27-django18-ws4redis04")
@@ -26,6 +29,76 @@ def processes() -> list[tuple[int, int, str]]:
     out = subprocess.run(["ps", "-ww", "-eo", "pid=,ppid=,args="], capture_output=True, text=True).stdout
     rows = [line.split(None, 2) for line in out.splitlines()]
     return [(int(row[0]), int(row[1]), row[2] if len(row) > 2 else "") for row in rows]
+
+
+def descendants(pid: int) -> set[int]:
+    """Every process below ``pid`` (the harness's children run in process groups of their own)."""
+    below: dict[int, list[int]] = {}
+    for child, parent, _ in processes():
+        below.setdefault(parent, []).append(child)
+    found: set[int] = set()
+    todo = list(below.get(pid, []))
+    while todo:
+        child = todo.pop()
+        if child not in found:
+            found.add(child)
+            todo += below.get(child, [])
+    return found
+
+
+def _stop(pid: int) -> None:
+    """Stop ``pid`` as the harness stops its own: INT, then TERM, then KILL, each with a
+    grace; its whole process group when it leads one (a server, Redis), else itself alone
+    (a harness command started by a test shares pytest's group)."""
+    for sig, grace in STOP_STEPS:
+        try:
+            if os.getpgid(pid) == pid:
+                os.killpg(pid, sig)
+            else:
+                os.kill(pid, sig)
+        except ProcessLookupError:
+            return
+        deadline = time.monotonic() + grace
+        while time.monotonic() < deadline:
+            with contextlib.suppress(ChildProcessError):
+                os.waitpid(pid, os.WNOHANG)  # reap it if it is our child
+            if not any(p == pid and "<defunct>" not in args for p, _, args in processes()):
+                return
+            time.sleep(0.1)
+
+
+class Reaper:
+    """What a test started (``own``) or saw start (``watch``): whatever still runs when the
+    test ends is stopped then, after the test's own assertions about leftovers ran, so a
+    failing test can neither leak a process nor have its leak check hidden by cleanup."""
+
+    def __init__(self) -> None:
+        self._owned: list[subprocess.Popen[Any]] = []
+        self._watched: set[int] = set()
+
+    def own(self, process: subprocess.Popen[Any]) -> subprocess.Popen[Any]:
+        self._owned.append(process)
+        return process
+
+    def watch(self, pids: Iterable[int]) -> None:
+        self._watched |= set(pids)
+
+    def stop_all(self) -> None:
+        for process in self._owned:
+            if process.poll() is None:
+                self._watched |= descendants(process.pid)  # before they lose their parent
+                _stop(process.pid)
+        for pid in sorted(self._watched):
+            _stop(pid)
+
+
+@pytest.fixture
+def reaper() -> Iterator[Reaper]:
+    reaper = Reaper()
+    try:
+        yield reaper
+    finally:
+        reaper.stop_all()
 
 
 @pytest.fixture(scope="session")

@@ -8,8 +8,10 @@ against ``harness serve``; nothing is left running.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
+import signal
 import subprocess
 import sys
 import time
@@ -24,7 +26,7 @@ from harness.load.runs import run_key
 from harness.paths import ROOT
 from harness.report.write import write_report
 from harness.sut.ports import free_port
-from tests.conftest import BROKEN_SERVERS, CHANNELS_E2E_ENV, E2E_ENV, processes
+from tests.conftest import BROKEN_SERVERS, CHANNELS_E2E_ENV, E2E_ENV, Reaper, processes
 
 pytestmark = pytest.mark.e2e
 SERVER = "uwsgi"
@@ -151,21 +153,22 @@ def _url_of(serve: subprocess.Popen[str]) -> str:
 
 
 def _interrupt(*processes: subprocess.Popen | None) -> None:
+    """Ctrl-C, as a user stops them; one that does not stop is the reaper's at teardown."""
     for process in processes:
         if process is not None:
-            process.send_signal(2)
-            try:
+            process.send_signal(signal.SIGINT)
+            with contextlib.suppress(subprocess.TimeoutExpired):
                 process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
 
 
-def test_two_serves_of_one_env_start_together(work_root: Path) -> None:
+def test_two_serves_of_one_env_start_together(work_root: Path, reaper: Reaper) -> None:
     """Two modes of one env served at once: one prepares its template while the other waits
     (it once died with "table django_content_type already exists")."""
     for template in (work_root / CHANNELS_E2E_ENV).glob("template-*.sqlite3"):
         template.unlink()  # both must find no template: the race is on building it
-    serves = [_serve(CHANNELS_E2E_ENV, server, work_root) for server in ("daphne+inmemory", "uvicorn+inmemory")]
+    serves = [
+        reaper.own(_serve(CHANNELS_E2E_ENV, server, work_root)) for server in ("daphne+inmemory", "uvicorn+inmemory")
+    ]
     try:
         urls = [_url_of(serve) for serve in serves]
         for url in urls:
@@ -178,18 +181,22 @@ def test_two_serves_of_one_env_start_together(work_root: Path) -> None:
 
 
 @pytest.mark.parametrize(("env", "server"), TARGETS)
-def test_web_ui_runs_against_harness_serve(work_root: Path, tmp_path: Path, env: str, server: str) -> None:
-    serve = _serve(env, server, work_root)
+def test_web_ui_runs_against_harness_serve(
+    work_root: Path, tmp_path: Path, env: str, server: str, reaper: Reaper
+) -> None:
+    serve = reaper.own(_serve(env, server, work_root))
     locust = None
     try:
         url = _url_of(serve)
         web_port = free_port()
-        locust = subprocess.Popen(
-            [sys.executable, "-m", "locust", "-f", str(ROOT / "locustfile.py"), "--host", url]
-            + ["--web-host", "127.0.0.1", "--web-port", str(web_port)],
-            cwd=ROOT,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
+        locust = reaper.own(
+            subprocess.Popen(
+                [sys.executable, "-m", "locust", "-f", str(ROOT / "locustfile.py"), "--host", url]
+                + ["--web-host", "127.0.0.1", "--web-port", str(web_port)],
+                cwd=ROOT,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
         )
         web = f"http://127.0.0.1:{web_port}"
         _wait_for(lambda: requests.get(web, timeout=2).status_code == 200, 30)

@@ -17,7 +17,7 @@ import pytest
 
 from harness.load.runs import run_key
 from harness.paths import ROOT
-from tests.conftest import CHANNELS_E2E_ENV
+from tests.conftest import CHANNELS_E2E_ENV, Reaper
 
 pytestmark = pytest.mark.e2e
 SERVER = "daphne+redis"
@@ -42,26 +42,23 @@ def test_sockets_are_held_reached_and_measured(work_root: Path, tmp_path: Path) 
     assert "idle sockets: held 150 of 150" in output
 
 
-def test_ctrl_c_during_the_ramp_leaves_no_process(work_root: Path, tmp_path: Path) -> None:
-    harness = subprocess.Popen(
-        _cmd(work_root, tmp_path, "20000"), cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+def test_ctrl_c_during_the_ramp_leaves_no_process(work_root: Path, tmp_path: Path, reaper: Reaper) -> None:
+    harness = reaper.own(
+        subprocess.Popen(_cmd(work_root, tmp_path, "20000"), cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     )
-    children: set[int] = set()
     deadline = time.monotonic() + 120
-    try:
-        # Interrupt once the server is up and sockets are being opened.
-        while time.monotonic() < deadline and not any(
-            "daphne" in _cmdline(c) for c in _children(harness.pid)  # a child may be a zombie meanwhile
-        ):
-            time.sleep(0.2)
-        time.sleep(4)
-        children = {c.pid for c in _children(harness.pid)}
-        assert children, "the server never started"
-        harness.send_signal(signal.SIGINT)
-        code = harness.wait(timeout=60)
-    finally:
-        if harness.poll() is None:
-            harness.kill()
+    # Interrupt once the server is up and sockets are being opened.
+    while time.monotonic() < deadline and not any(
+        "daphne" in _cmdline(c)
+        for c in _children(harness.pid)  # a child may be a zombie meanwhile
+    ):
+        time.sleep(0.2)
+    time.sleep(4)
+    children = {c.pid for c in _children(harness.pid)}
+    reaper.watch(children)  # stopped at teardown whatever the assertions below say
+    assert children, "the server never started"
+    harness.send_signal(signal.SIGINT)
+    code = harness.wait(timeout=60)
     assert code == 130, harness.stdout.read().decode() if harness.stdout else ""
     time.sleep(0.5)
     assert not [pid for pid in children if _alive(pid)]

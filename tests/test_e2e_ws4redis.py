@@ -18,7 +18,7 @@ import pytest
 from harness.paths import ROOT
 from harness.run.delivery import delivery_cells
 from harness.stacks.ws4redis import Ws4redisProtocol
-from tests.conftest import BROKEN_SERVERS, E2E_ENV, processes
+from tests.conftest import BROKEN_SERVERS, E2E_ENV, Reaper, processes
 from tests.test_e2e_security import WS4REDIS_RUNSERVER_KNOWN, WS4REDIS_UWSGI_KNOWN, flaked
 
 pytestmark = pytest.mark.e2e
@@ -123,7 +123,9 @@ def test_server_crashing_at_start_fails_the_row_with_its_exception(run_harness) 
     assert "web server does not work" in result["reason"]
 
 
-def test_ctrl_c_stops_redis_and_the_server_and_still_writes_results(work_root: Path, tmp_path: Path) -> None:
+def test_ctrl_c_stops_redis_and_the_server_and_still_writes_results(
+    work_root: Path, tmp_path: Path, reaper: Reaper
+) -> None:
     results_dir = tmp_path / "results"
     env_dir = str(work_root / E2E_ENV)
     cmd = [
@@ -137,22 +139,19 @@ def test_ctrl_c_stops_redis_and_the_server_and_still_writes_results(work_root: P
         "--work-root",
         str(work_root),
     ]
-    harness = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    try:
-        deadline = time.monotonic() + 600
-        # Interrupt while the first server is up (its process names the env's venv).
-        while not any("runserver" in line for line in _processes_mentioning(env_dir)):
-            if harness.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"the server never started: {harness.communicate(timeout=60)[0][-2000:]}")
-            time.sleep(0.05)
-        # Redis renames its process ("redis-server 127.0.0.1:PORT"): find it as the harness's child.
-        children = _children_of(harness.pid)
-        assert any("redis-server" in args for args in children.values()), f"expected a live Redis: {children}"
-        os.kill(harness.pid, signal.SIGINT)
-        output, _ = harness.communicate(timeout=60)
-    finally:
-        if harness.poll() is None:
-            harness.kill()
+    harness = reaper.own(subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True))
+    deadline = time.monotonic() + 600
+    # Interrupt while the first server is up (its process names the env's venv).
+    while not any("runserver" in line for line in _processes_mentioning(env_dir)):
+        if harness.poll() is not None or time.monotonic() > deadline:
+            pytest.fail(f"the server never started: {harness.communicate(timeout=60)[0][-2000:]}")
+        time.sleep(0.05)
+    # Redis renames its process ("redis-server 127.0.0.1:PORT"): find it as the harness's child.
+    children = _children_of(harness.pid)
+    reaper.watch(children)  # stopped at teardown whatever the assertions below say
+    assert any("redis-server" in args for args in children.values()), f"expected a live Redis: {children}"
+    os.kill(harness.pid, signal.SIGINT)
+    output, _ = harness.communicate(timeout=60)
     assert harness.returncode == 130, output
     assert not _processes_mentioning(env_dir)
     still_running = {pid for pid, _, _ in processes()} & set(children)
