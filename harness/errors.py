@@ -17,6 +17,18 @@ class BadInput(HarnessError):
     """Input that cannot work: an env name, an option, a results or figures file."""
 
 
+def whole_number(text: str | int, option: str, most: int) -> int:
+    """A count option as typed (``--processes 2``): a whole number from 1 to ``most``,
+    or one BadInput line that says so."""
+    try:
+        count = int(text)
+    except ValueError:
+        count = 0
+    if not 1 <= count <= most:
+        raise BadInput(f"{option} must be a whole number from 1 to {most}, got {str(text)!r}")
+    return count
+
+
 class BadResults(BadInput):
     """A results or load figures file that cannot be read."""
 

@@ -9,7 +9,7 @@ import statistics
 from pathlib import Path
 from typing import Any
 
-from harness.errors import BadInput
+from harness.errors import whole_number
 from harness.load.options import LoadOptions
 from harness.load.runs import LoadEnv, load_env_server, run_key
 from harness.results.files import write_atomic
@@ -18,14 +18,9 @@ MAX_REPEAT = 10
 HEADLINE = ("deliveries_per_s", "p50", "p95", "p99", "loss_pct")
 
 
-def parse_repeat(text: str) -> int:
-    try:
-        count = int(text)
-    except ValueError:
-        count = 0
-    if not 1 <= count <= MAX_REPEAT:
-        raise BadInput(f"--repeat must be a whole number from 1 to {MAX_REPEAT}, got {text!r}")
-    return count
+def parse_repeat(text: str | int) -> int:
+    """``--repeat`` of ``harness load``: runs of each figure (bad input: one line, exit 2)."""
+    return whole_number(text, "--repeat", MAX_REPEAT)
 
 
 def _figure(summary: dict[str, Any], name: str) -> float | None:

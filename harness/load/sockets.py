@@ -28,7 +28,7 @@ from typing import Any
 import psutil
 
 from harness.clients import ChatClient, ws_url
-from harness.errors import BadInput, ClientError, LoadError
+from harness.errors import ClientError, LoadError, whole_number
 from harness.fixtures import PASSWORD
 from harness.load.client import load_protocol, publish_path
 from harness.load.idle import HandshakeFailed, IdleSocket, close_all, open_socket
@@ -48,14 +48,9 @@ FANOUT_TIMEOUT = 30.0
 FD_MARGIN = 1_000
 
 
-def parse_sockets(text: str) -> int:
-    try:
-        count = int(text)
-    except ValueError:
-        count = 0
-    if not 1 <= count <= MAX_SOCKETS:
-        raise BadInput(f"--sockets must be a whole number from 1 to {MAX_SOCKETS}, got {text!r}")
-    return count
+def parse_sockets(text: str | int) -> int:
+    """``--sockets``: idle sockets to ramp up to (bad input: one line, exit 2)."""
+    return whole_number(text, "--sockets", MAX_SOCKETS)
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
-from harness.report.plots import _save_figure
+from harness.report.plots import save_figure
 from harness.report.rst import esc, heading, list_table
 
 
@@ -46,10 +46,8 @@ def plot_scaling(key: tuple[str, str], runs: list[dict[str, Any]], out_dir: Path
     right.set_ylabel("latency ms")
     right.legend(loc="upper right", fontsize="small")
     left.set_title(f"{key[0]} on {key[1]}: scaling")
-    figure.tight_layout()
     path = out_dir / f"{key[0]}--{key[1].replace('+', '-')}--scaling.png"
-    _save_figure(figure, path)
-    plt.close(figure)
+    save_figure(figure, path)
     return path
 
 
@@ -115,8 +113,6 @@ def plot_knee(summary: dict[str, Any], out_dir: Path) -> list[Path]:
     right.set_ylabel("deliveries lost in the step")
     left.legend(loc="upper left", fontsize="small")
     left.set_title(f"{summary['env']} on {summary['server']}: knee (held {cap['held_users']} users)")
-    figure.tight_layout()
     path = out_dir / f"{summary['key']}-knee.png"
-    _save_figure(figure, path)
-    plt.close(figure)
+    save_figure(figure, path)
     return [path]

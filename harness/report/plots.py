@@ -16,7 +16,11 @@ def plots_available() -> bool:
     return importlib.util.find_spec("matplotlib") is not None
 
 
-def _save_figure(figure: Any, path: Path) -> None:
+def save_figure(figure: Any, path: Path) -> None:
+    """Lay the figure out, write it to ``path`` atomically, and free it."""
+    import matplotlib.pyplot as plt
+
+    figure.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".png", dir=path.parent)
     os.close(handle)
@@ -26,6 +30,8 @@ def _save_figure(figure: Any, path: Path) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+    finally:
+        plt.close(figure)
 
 
 def plot_run(summary: dict[str, Any], out_dir: Path) -> list[Path]:
@@ -64,10 +70,8 @@ def plot_run(summary: dict[str, Any], out_dir: Path) -> list[Path]:
         right.set_ylabel("generator CPU %")
         right.set_ylim(0, 110)
         right.legend(loc="lower right", fontsize="small")
-    figure.tight_layout()
     paths.append(out_dir / f"{key}-throughput.png")
-    _save_figure(figure, paths[-1])
-    plt.close(figure)
+    save_figure(figure, paths[-1])
 
     kinds = [k for k in KINDS if any(k in p for p in points)]
     figure, axes = plt.subplots(len(kinds), 1, figsize=(8, 2.2 * len(kinds) + 0.6), sharex=True, squeeze=False)
@@ -78,8 +82,6 @@ def plot_run(summary: dict[str, Any], out_dir: Path) -> list[Path]:
         axis.legend(loc="upper left", fontsize="small")
     axes[0, 0].set_title(f"{title}: delivery latency percentiles (10 s window)")
     axes[-1, 0].set_xlabel("seconds")
-    figure.tight_layout()
     paths.append(out_dir / f"{key}-latency.png")
-    _save_figure(figure, paths[-1])
-    plt.close(figure)
+    save_figure(figure, paths[-1])
     return paths

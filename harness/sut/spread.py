@@ -15,7 +15,7 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from harness.errors import BadInput
+from harness.errors import whole_number
 from harness.matrix.releases import split_mode
 from harness.sut.config import ChatConfig
 from harness.sut.server import ChatServer, ServerStart
@@ -27,13 +27,7 @@ MAX_PROCESSES = 8
 
 def check_processes(text: str | int) -> int:
     """``--processes`` as given on a command line (bad input: one line, exit 2)."""
-    try:
-        count = int(text)
-    except ValueError:
-        count = 0
-    if not 1 <= count <= MAX_PROCESSES:
-        raise BadInput(f"--processes must be a whole number from 1 to {MAX_PROCESSES}, got {str(text)!r}")
-    return count
+    return whole_number(text, "--processes", MAX_PROCESSES)
 
 
 def processes_for(mode: str, wanted: int) -> int:
