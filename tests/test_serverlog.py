@@ -5,7 +5,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from harness.run.expectations import EnvFacts, load_expectations
+from harness.run.plugin import Collector
 from harness.run.runner import log_observations
 from harness.run.verdict import Observation, judge_mode, unexpected_lines
 from harness.sut.serverlog import first_exception_after, incidents, log_findings
@@ -117,3 +120,45 @@ def test_unprovoked_exceptions_make_a_passing_mode_pass_with_logged_errors_unles
     # The entry still names its check item; an entry with only `exception` names no other item.
     assert expectations[0].names_item("check:idle sockets deliver")
     assert not expectations[0].names_item("check:keep-alive HTTP")
+
+
+PROVOKING_TESTS = """
+import threading, time, pytest
+
+LOG = {log!r}
+
+def write(text, after=0.0):
+    def go():
+        time.sleep(after)
+        with open(LOG, "a") as log:
+            log.write(text)
+    threading.Thread(target=go).start() if after else go()
+
+@pytest.mark.provokes_server_errors
+def test_a_first_probe():
+    write("A\\n")
+
+@pytest.mark.provokes_server_errors
+def test_b_second_probe():
+    write("late B\\n", after=0.1)  # logged after the test ended, as servers do
+
+def test_c_ordinary():
+    write("C\\n")
+"""
+
+
+def test_a_late_line_of_the_last_provoking_test_stays_provoked_and_ordinary_lines_do_not(tmp_path: Path) -> None:
+    log = tmp_path / "server.log"
+    log.write_text("")
+    (tmp_path / "test_probes.py").write_text(PROVOKING_TESTS.format(log=str(log)))
+    (tmp_path / "conftest.py").write_text(
+        "def pytest_configure(config):\n"
+        "    config.addinivalue_line('markers', 'provokes_server_errors: provokes')\n"
+    )
+    collector = Collector(server_log=log)
+    assert pytest.main([str(tmp_path), "-q", "-p", "no:cacheprovider"], plugins=[collector]) == 0
+    text = log.read_text()
+    ranges = {name: text[start:end] for name, start, end in collector.provoked}
+    # No grace between two provoking tests; the last one waits for its late line.
+    assert ranges == {"test_a_first_probe": "A\n", "test_b_second_probe": "late B\n"}
+    assert text.endswith("C\n") and not any("C" in part for part in ranges.values())
