@@ -15,7 +15,8 @@ import pytest
 from harness.browser.shared import prestart
 from harness.clients import ChatClient
 from harness.clients_deflate import DeflateChatClient
-from harness.run.delivery import ChatSession, DeliveryResult, delivery_cells
+from harness.fixtures import USERS
+from harness.run.delivery import WARMUP_TIMEOUT, ChatSession, DeliveryResult, delivery_cells
 from harness.run.plugin import collector_of
 from harness.stacks import stack_for
 
@@ -35,6 +36,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         choices=("all", "main", "late"),
         default="all",
         help="main: all but the checks marked late; late: only those (run once the mode's idle check is judged)",
+    )
+    group.addoption(
+        "--chat-warmup",
+        type=float,
+        default=WARMUP_TIMEOUT,
+        help="seconds the session's warm-up broadcasts may take (shorter where an earlier session was deaf)",
     )
     group.addoption(
         "--chat-first-of-server",
@@ -117,10 +124,16 @@ def chat(request: pytest.FixtureRequest, chat_url: str) -> Iterator[ChatSession]
         urls = [u for u in str(request.config.getoption("--chat-urls") or "").split(",") if u]
         client_type = DeflateChatClient if request.config.getoption("--chat-deflate") else ChatClient
         server = request.config.getoption("--chat-server")
-        session = ChatSession(chat_url, server, stack.protocol(tag), tag, urls=urls, client_type=client_type)
+        warmup = request.config.getoption("--chat-warmup")
+        session = ChatSession(
+            chat_url, server, stack.protocol(tag), tag, urls=urls, client_type=client_type, warmup=warmup
+        )
         yield session
     finally:
         if session is not None:
+            collector = collector_of(request.config)
+            if collector is not None:
+                collector.deaf = all(session.deaf(user) for user in USERS)
             session.close()
 
 

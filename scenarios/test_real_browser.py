@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import pytest
 
-from harness.browser.check import DEAF_WARMUP, WARMUP_TIMEOUT, check_chat_page
+from harness.browser.check import check_chat_page
 from harness.browser.chromium import NoBrowser
 from harness.browser.shared import shared_browser
 from harness.fixtures import USERS
-from harness.run.delivery import ChatSession
+from harness.run.delivery import DEAF_WARMUP, WARMUP_TIMEOUT, ChatSession
 from harness.stacks import stack_for
 
 

@@ -8,6 +8,7 @@ import secrets
 import pytest
 
 from harness.run import badinput
+from harness.run.plugin import SENT_NOTHING
 from harness.run.probes import echo_path
 from harness.run.robustness import deaf_note, health, judge_size, message_size_limit
 from harness.stacks import stack_for
@@ -21,16 +22,18 @@ def echo(chat):
     return echo_path(chat.protocol, secrets.token_hex(4))
 
 
-def _skip_if_deaf(chat, name: str, record_check) -> None:
-    """A session whose sockets hear nothing cannot show health: ✗, not observed, at once."""
+def _skip_if_deaf(chat, name: str, record_check, request: pytest.FixtureRequest) -> None:
+    """A session whose sockets hear nothing cannot show health: ✗, not observed, at once
+    (nothing sent, so no late log line to wait for)."""
     note = deaf_note(chat)
     if note:
+        request.node.stash[SENT_NOTHING] = True
         record_check(name, False, note, family=FAMILY, value="not observed")
         raise AssertionError(note)
 
 
-def test_message_size_limit(chat, echo, record_check) -> None:
-    _skip_if_deaf(chat, "message size limit", record_check)
+def test_message_size_limit(chat, echo, record_check, request: pytest.FixtureRequest) -> None:
+    _skip_if_deaf(chat, "message size limit", record_check, request)
     admin = chat.clients["admin"]
     heartbeats = tuple(chat.protocol.heartbeats)
     found = judge_size(*message_size_limit(admin.base_url, admin.cookie_header(), echo, heartbeats))
@@ -52,11 +55,12 @@ def _bad_frame_names() -> list:
 
 
 @pytest.mark.parametrize("name", _bad_frame_names())
-def test_bad_frame(name: str, chat, echo, record_check) -> None:
+def test_bad_frame(name: str, chat, echo, record_check, request: pytest.FixtureRequest) -> None:
     probes = badinput.probes(echo, chat.protocol.decode)
     if name not in probes:
+        request.node.stash[SENT_NOTHING] = True
         pytest.skip("this stack relays text as it is: it reads no JSON commands")
-    _skip_if_deaf(chat, name, record_check)
+    _skip_if_deaf(chat, name, record_check, request)
     admin = chat.clients["admin"]
     behaved, seen = badinput.run_probe(
         admin.base_url, admin.cookie_header(), echo, probes[name], tuple(chat.protocol.heartbeats)
@@ -68,7 +72,7 @@ def test_bad_frame(name: str, chat, echo, record_check) -> None:
 
 
 def test_plain_get_to_socket_urls(chat, request: pytest.FixtureRequest, record_check) -> None:
-    _skip_if_deaf(chat, "plain GET to a socket URL", record_check)
+    _skip_if_deaf(chat, "plain GET to a socket URL", record_check, request)
     admin = chat.clients["admin"]
     stack = stack_for(request.config.getoption("--chat-stack"))
     paths = [chat.protocol.socket_path(), stack.probe_socket_path()]

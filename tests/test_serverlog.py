@@ -152,8 +152,7 @@ def test_a_late_line_of_the_last_provoking_test_stays_provoked_and_ordinary_line
     log.write_text("")
     (tmp_path / "test_probes.py").write_text(PROVOKING_TESTS.format(log=str(log)))
     (tmp_path / "conftest.py").write_text(
-        "def pytest_configure(config):\n"
-        "    config.addinivalue_line('markers', 'provokes_server_errors: provokes')\n"
+        "def pytest_configure(config):\n    config.addinivalue_line('markers', 'provokes_server_errors: provokes')\n"
     )
     collector = Collector(server_log=log)
     assert pytest.main([str(tmp_path), "-q", "-p", "no:cacheprovider"], plugins=[collector]) == 0
@@ -162,3 +161,34 @@ def test_a_late_line_of_the_last_provoking_test_stays_provoked_and_ordinary_line
     # No grace between two provoking tests; the last one waits for its late line.
     assert ranges == {"test_a_first_probe": "A\n", "test_b_second_probe": "late B\n"}
     assert text.endswith("C\n") and not any("C" in part for part in ranges.values())
+
+
+SILENT_PROBE_TESTS = """
+import threading, time, pytest
+from harness.run.plugin import SENT_NOTHING
+
+LOG = {log!r}
+
+@pytest.mark.provokes_server_errors
+def test_a_probe_that_sent_nothing(request):
+    request.node.stash[SENT_NOTHING] = True
+    threading.Thread(target=lambda: (time.sleep(0.3), open(LOG, "a").write("unprovoked\\n"))).start()
+
+def test_b_ordinary():
+    time.sleep(0.6)
+"""
+
+
+def test_a_provoking_test_that_sent_nothing_owes_no_grace(tmp_path: Path) -> None:
+    """A deaf session's probes send nothing: the next ordinary test starts at once, so a
+    line written 0.3 s later is that test's (with the grace it would be the probe's)."""
+    log = tmp_path / "server.log"
+    log.write_text("")
+    (tmp_path / "test_silent.py").write_text(SILENT_PROBE_TESTS.format(log=str(log)))
+    (tmp_path / "conftest.py").write_text(
+        "def pytest_configure(config):\n    config.addinivalue_line('markers', 'provokes_server_errors: provokes')\n"
+    )
+    collector = Collector(server_log=log)
+    assert pytest.main([str(tmp_path), "-q", "-p", "no:cacheprovider"], plugins=[collector]) == 0
+    assert log.read_text() == "unprovoked\n"
+    assert collector.provoked == [("test_a_probe_that_sent_nothing", 0, 0)]

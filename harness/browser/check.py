@@ -28,13 +28,11 @@ from harness.browser.page import ChatPage, PageSocket, wait_until
 from harness.clients import ChatClient, Frame
 from harness.errors import ClientError
 from harness.fixtures import GROUPS, PASSWORD
+from harness.run.delivery import WARMUP_INTERVAL, WARMUP_TIMEOUT
 from harness.stacks.base import Protocol
 
 LOGIN_TIMEOUT = 10.0  # the form's POST and the redirect to the chat page
 SOCKET_TIMEOUT = 5.0  # the page's socket opening (or closing) once the page is there
-WARMUP_TIMEOUT = 3.0  # ws4redis subscribes a socket some 10-300 ms after its 101
-WARMUP_INTERVAL = 0.25
-DEAF_WARMUP = 1.0  # the page's warm-up on a server that delivered nothing to the mode's scripted users
 MESSAGE_TIMEOUT = 3.0  # as the delivery matrix's DELIVERY_TIMEOUT
 PAGE_USER = "john"
 SCRIPTED = ("admin", "mary")

@@ -29,6 +29,9 @@ DELIVERY_TIMEOUT = float(os.environ.get("HARNESS_DELIVERY_TIMEOUT", "3"))
 BARRIER_TIMEOUT = DELIVERY_TIMEOUT
 WARMUP_TIMEOUT = 3.0  # ws4redis subscribes a socket some 10-300 ms after its 101 here
 WARMUP_INTERVAL = 0.25
+# The warm-up on a server already shown deaf (a browser page, or a later session of a
+# mode whose scripted users heard nothing): it confirms, it does not wait that out again.
+DEAF_WARMUP = 1.0
 # A user whose socket got nothing at all since it connected, warm-up included
 # (at least WARMUP_TIMEOUT of repeated broadcasts), is deaf: waiting the full
 # delivery timeout for each of ~36 checks would take minutes to say what the
@@ -144,6 +147,7 @@ class ChatSession:
         urls: Sequence[str] = (),  # several server processes: one URL each
         logged_in: Mapping[str, ChatClient] | None = None,  # clients already logged in, to connect
         client_type: type[ChatClient] = ChatClient,  # DeflateChatClient: the compressed path
+        warmup: float = WARMUP_TIMEOUT,  # DEAF_WARMUP where an earlier session was deaf
     ) -> None:
         self.server = server
         self.protocol = protocol
@@ -164,20 +168,20 @@ class ChatSession:
             raise
         self.subscribed_ms: dict[str, float] = {}  # from the 101 to the first warm-up broadcast seen
         self.reconnects: list[str] = []
-        self._await_subscriptions(USERS)
+        self._await_subscriptions(USERS, warmup)
         self.ready_after_101 = dict(self.subscribed_ms)  # the first connection's, for the report
 
     def close(self) -> None:
         for client in self.clients.values():
             client.close()
 
-    def _await_subscriptions(self, users: tuple[str, ...]) -> None:
+    def _await_subscriptions(self, users: tuple[str, ...], warmup: float = WARMUP_TIMEOUT) -> None:
         """Broadcast until each of ``users`` has seen one: a 101 answer does not mean
         the server has subscribed the socket yet (ws4redis subscribes after it).
         Bounded and best effort: a client that never sees one fails its cells.
         How long each took is kept: the report shows it, rather than hide the wait."""
         connected = time.monotonic()
-        deadline = connected + WARMUP_TIMEOUT
+        deadline = connected + warmup
         missing: list[str] = list(users)
         while missing and time.monotonic() < deadline:
             try:

@@ -25,7 +25,7 @@ import pytest
 from harness.browser.shared import close_shared, prestart
 from harness.matrix.releases import split_mode
 from harness.paths import SCENARIOS
-from harness.run.delivery import CellSpec
+from harness.run.delivery import DEAF_WARMUP, WARMUP_TIMEOUT, CellSpec
 from harness.run.idle import IDLE_SECONDS, IdleSockets
 from harness.run.plugin import Collector
 from harness.run.security import drop_prestarted, prestart_logout
@@ -71,12 +71,14 @@ class ScenarioOptions:
     # (uWSGI dies on a fragmented message): those run as "late", after the idle check.
     part: str = "all"
     deflate: bool = False  # the scripted clients offer permessage-deflate
+    warmup: float = WARMUP_TIMEOUT  # DEAF_WARMUP where the mode's earlier session was deaf
 
     def args(self) -> list[str]:
         flags = ["--chat-deep"] * self.deep + ["--chat-first-of-server"] * self.first_of_server
         urls = ["--chat-urls", ",".join(self.urls)] if len(self.urls) > 1 else []
         part = ["--chat-part", self.part] if self.part != "all" else []
-        return flags + urls + part + ["--chat-deflate"] * self.deflate
+        warmup = ["--chat-warmup", str(self.warmup)] if self.warmup != WARMUP_TIMEOUT else []
+        return flags + urls + part + ["--chat-deflate"] * self.deflate + warmup
 
 
 def first_modes_of_servers(modes: Sequence[str]) -> set[str]:
@@ -302,9 +304,9 @@ def _drive(
     def late() -> Collector:
         began = time.monotonic()
         late_xml = junit_xml.with_name(f"scenarios-{server.run_name}-late.xml")
-        later = run_scenarios(
-            server.base_url, family, mode, late_xml, dataclasses.replace(options, part="late"), server.log_path
-        )
+        warmup = DEAF_WARMUP if collector.deaf else WARMUP_TIMEOUT
+        later_options = dataclasses.replace(options, part="late", warmup=warmup)
+        later = run_scenarios(server.base_url, family, mode, late_xml, later_options, server.log_path)
         timings["scenarios" + suffix] = round(timings["scenarios" + suffix] + time.monotonic() - began, 2)
         return later
 
