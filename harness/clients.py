@@ -20,6 +20,13 @@ from harness.errors import ClientError
 from harness.fixtures import PASSWORD
 
 CONNECT_TIMEOUT = 10.0
+# A socket's warm-up: broadcasts until it hears one, since a 101 does not mean the
+# server has subscribed it yet (ws4redis subscribes some 10-300 ms after its 101 here).
+WARMUP_TIMEOUT = 3.0
+WARMUP_INTERVAL = 0.25
+# The warm-up on a server already shown deaf (a browser page, or a later session of a
+# mode whose scripted users heard nothing): it confirms, it does not wait that out again.
+DEAF_WARMUP = 1.0
 HTTP_TIMEOUT = 10.0
 LOGIN_PATH = "/accounts/login/"
 # RFC 6455 section 7.4.1 (and the IANA registry): what each close code means.
@@ -227,10 +234,15 @@ class ChatClient:
         self.inbox.close(reason)
 
     def reconnect(self, path: str) -> None:
-        """A fresh socket for this user (after the server closed the last one)."""
+        """A fresh socket for this user (after the server closed the last one); if it
+        cannot open, the inbox stays closed, saying why."""
         self._close_socket()
         self.inbox.reopen()
-        self.connect(path)
+        try:
+            self.connect(path)
+        except ClientError as exc:
+            self.inbox.close(f"not reopened: {exc}")
+            raise
 
     def send(self, text: str) -> None:
         if self._ws is None:

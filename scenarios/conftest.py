@@ -13,10 +13,11 @@ from collections.abc import Callable, Iterator
 import pytest
 
 from harness.browser.shared import prestart
-from harness.clients import ChatClient
+from harness.clients import WARMUP_TIMEOUT, ChatClient
 from harness.clients_deflate import DeflateChatClient
 from harness.fixtures import USERS
-from harness.run.delivery import WARMUP_TIMEOUT, ChatSession, DeliveryResult, delivery_cells
+from harness.run.delivery import ChatSession, DeliveryResult, delivery_cells
+from harness.run.live import LiveSut, live_sut_of
 from harness.run.plugin import collector_of
 from harness.stacks import stack_for
 
@@ -87,10 +88,17 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         (kept if wanted else dropped).append(item)
     if dropped:
         config.hook.pytest_deselected(items=dropped)
-    # Stable: the "early" ones first, the "late" ones last, everything else in its usual order.
-    items[:] = sorted(
-        kept, key=lambda item: 0 if item.get_closest_marker("early") else 2 if item.get_closest_marker("late") else 1
-    )
+    # Stable: the "early" ones first, then the usual order, then the heavy ("deep") ones,
+    # which may leave the server changed (a Redis restart, vanished clients), the "late" last.
+    items[:] = sorted(kept, key=_place)
+
+
+def _place(item: pytest.Item) -> int:
+    if item.get_closest_marker("late"):
+        return 3
+    if item.get_closest_marker("deep"):
+        return 2
+    return 0 if item.get_closest_marker("early") else 1
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
@@ -135,6 +143,15 @@ def chat(request: pytest.FixtureRequest, chat_url: str) -> Iterator[ChatSession]
             if collector is not None:
                 collector.deaf = all(session.deaf(user) for user in USERS)
             session.close()
+
+
+@pytest.fixture
+def live_sut(request: pytest.FixtureRequest) -> LiveSut:
+    """The mode's server processes and the env's Redis (harness/run/live.py)."""
+    live = live_sut_of(request.config)
+    if live is None:
+        pytest.skip("no live server handle: the heavy checks run under harness run --deep")
+    return live
 
 
 @pytest.fixture

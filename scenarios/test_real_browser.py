@@ -12,8 +12,9 @@ import pytest
 from harness.browser.check import check_chat_page
 from harness.browser.chromium import NoBrowser
 from harness.browser.shared import shared_browser
+from harness.clients import DEAF_WARMUP, WARMUP_TIMEOUT
 from harness.fixtures import USERS
-from harness.run.delivery import DEAF_WARMUP, WARMUP_TIMEOUT, ChatSession
+from harness.run.delivery import ChatSession
 from harness.stacks import stack_for
 
 

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import requests
 
-from harness.clients import HTTP_TIMEOUT, ChatClient
+from harness.clients import HTTP_TIMEOUT, WARMUP_TIMEOUT, ChatClient
 from harness.errors import ClientError
 from harness.fixtures import USERS
-from harness.run.delivery import WARMUP_TIMEOUT
 
 
 def test_subscription_ready_after_101(chat, record_check) -> None:

@@ -58,7 +58,8 @@ def test_redis_sessions_keep_every_login_in_the_runs_redis(run_harness, tmp_path
     """The harness is pointed at a Redis of this test's (REDIS_URL), which outlives the
     run: the sessions of admin (1), john (2) and mary (3) must be there, under each
     server mode's own key prefix, with the groups that group delivery reads from them."""
-    with private_redis(tmp_path) as endpoint:
+    with private_redis(tmp_path) as own:
+        endpoint = own.endpoint
         client = redis.Redis(host=endpoint.host, port=endpoint.port, db=endpoint.db, socket_timeout=5)
         before = set(client.scan_iter(match=f"h-{SESSIONS_ENV}-*"))
         url = f"redis://{endpoint.host}:{endpoint.port}/{endpoint.db}"

@@ -25,10 +25,9 @@ from typing import Any
 
 from harness.browser.chromium import Browser
 from harness.browser.page import ChatPage, PageSocket, wait_until
-from harness.clients import ChatClient, Frame
+from harness.clients import WARMUP_INTERVAL, WARMUP_TIMEOUT, ChatClient, Frame
 from harness.errors import ClientError
 from harness.fixtures import GROUPS, PASSWORD
-from harness.run.delivery import WARMUP_INTERVAL, WARMUP_TIMEOUT
 from harness.stacks.base import Protocol
 
 LOGIN_TIMEOUT = 10.0  # the form's POST and the redirect to the chat page

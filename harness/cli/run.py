@@ -27,6 +27,7 @@ from harness.run.expectations import EXPECTATIONS, load_expectations
 from harness.run.idle import IDLE_SECONDS, MAX_IDLE_SECONDS
 from harness.run.placement import finding_line
 from harness.run.runner import RunOptions, run_env
+from harness.run.sessions import LONG_IDLE_SECONDS
 from harness.run.verdict import EXIT_AS_EXPECTED, EXIT_ERROR, EXIT_UNEXPECTED
 from harness.sut.spread import check_processes, dev_server_note
 
@@ -50,6 +51,13 @@ def add_parser(sub: Any) -> None:
     )
     run.add_argument("--deep", action="store_true", help="the heavy checks too (as the env suffix -deep)")
     run.add_argument(
+        "--long-idle",
+        default=",".join(f"{seconds:g}" for seconds in LONG_IDLE_SECONDS),
+        metavar="SECONDS[,SECONDS]",
+        help="--deep: quiet times of the long idle checks (default %(default)s); 0: none of them, "
+        "nor the dead-peer check (the heavy checks alone)",
+    )
+    run.add_argument(
         "--every-mode",
         action="store_true",
         help="checks that do not depend on the layer in every server × layer mode, not once per server "
@@ -71,6 +79,17 @@ def add_parser(sub: Any) -> None:
     run.set_defaults(func=cmd_run)
 
 
+def long_idle_seconds(text: str) -> tuple[float, ...]:
+    """``--long-idle`` as given: "65,300", or "0" for none (bad input: one line, exit 2)."""
+    try:
+        seconds = tuple(float(part) for part in text.split(",") if part.strip())
+    except ValueError:
+        seconds = (-1.0,)
+    if not all(0 <= value <= MAX_IDLE_SECONDS for value in seconds):
+        raise BadInput(f"--long-idle {text!r}: expected seconds between 0 and {MAX_IDLE_SECONDS:g}, e.g. 65,300 or 0")
+    return tuple(value for value in seconds if value > 0)
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     if args.repeat < 1 or args.reruns < 0:
         raise BadInput("--repeat must be at least 1 and --reruns at least 0")
@@ -87,6 +106,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         repeat=args.repeat,
         reruns=args.reruns,
         idle_seconds=args.idle,
+        long_idle=long_idle_seconds(args.long_idle),
         deep=args.deep,
         every_mode=args.every_mode,
         processes=args.processes,

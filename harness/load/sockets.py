@@ -15,7 +15,6 @@ socket would measure password hashing, not sockets.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import resource
 import shutil
@@ -24,8 +23,6 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
-
-import psutil
 
 from harness.clients import ChatClient, ws_url
 from harness.errors import ClientError, LoadError, whole_number
@@ -38,6 +35,7 @@ from harness.results.files import write_atomic
 from harness.results.schema import timestamp
 from harness.stacks.base import Protocol
 from harness.sut.spread import ServerGroup
+from harness.sut.usage import tree_usage
 
 SOCKETS_SCHEMA = "harness-sockets-1"
 DEFAULT_SOCKETS = 10_000
@@ -72,20 +70,6 @@ def raise_fd_limit(wanted: int) -> dict[str, int]:
     if new != soft:
         resource.setrlimit(resource.RLIMIT_NOFILE, (new, hard))
     return {"soft_before": soft, "soft": new, "hard": hard}
-
-
-def tree_rss(pid: int) -> int:
-    """Bytes resident in ``pid`` and its descendants."""
-    try:
-        root = psutil.Process(pid)
-        procs = [root, *root.children(recursive=True)]
-    except psutil.Error:
-        return 0
-    total = 0
-    for proc in procs:
-        with contextlib.suppress(psutil.Error):  # it exited meanwhile
-            total += proc.memory_info().rss
-    return total
 
 
 def _hist(values: list[float]) -> dict[int, int]:
@@ -151,7 +135,7 @@ class Ramp:
     async def _measure(self, server_pid: int, baseline: int, deadline: float) -> dict[str, Any]:
         count = len(self.sockets)
         await asyncio.sleep(1.0)  # let subscriptions that follow the 101 settle (ws4redis)
-        rss = tree_rss(server_pid)
+        rss = tree_usage([server_pid]).rss_bytes
         marker = f"fanout-{count}-{time.monotonic_ns()}"
         self.markers.append(marker.encode())
         loop = asyncio.get_running_loop()
@@ -213,7 +197,7 @@ def idle_capacity(
             client.login(PASSWORD)
         broadcaster = clients[0]
         broadcaster.connect(protocol.socket_path())
-        baseline = tree_rss(group.servers[0].process.pid)
+        baseline = tree_usage([group.servers[0].process.pid]).rss_bytes
         ramp = Ramp(group.base_url, protocol, [c.cookie_header() for c in clients], broadcaster)
         points = asyncio.run(ramp.run(plan, group.servers[0].process.pid, baseline))
         summary.update(

@@ -15,7 +15,7 @@ import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from harness.clients import ChatClient, Frame
+from harness.clients import WARMUP_INTERVAL, WARMUP_TIMEOUT, ChatClient, Frame
 from harness.errors import ClientError
 from harness.fixtures import GROUPS, USERS
 from harness.run.placement import crossing_note, placement
@@ -27,11 +27,6 @@ EVERYBODY = "everybody"
 # shortens both for the harness's own tests of servers that deliver nothing.
 DELIVERY_TIMEOUT = float(os.environ.get("HARNESS_DELIVERY_TIMEOUT", "3"))
 BARRIER_TIMEOUT = DELIVERY_TIMEOUT
-WARMUP_TIMEOUT = 3.0  # ws4redis subscribes a socket some 10-300 ms after its 101 here
-WARMUP_INTERVAL = 0.25
-# The warm-up on a server already shown deaf (a browser page, or a later session of a
-# mode whose scripted users heard nothing): it confirms, it does not wait that out again.
-DEAF_WARMUP = 1.0
 # A user whose socket got nothing at all since it connected, warm-up included
 # (at least WARMUP_TIMEOUT of repeated broadcasts), is deaf: waiting the full
 # delivery timeout for each of ~36 checks would take minutes to say what the

@@ -23,13 +23,22 @@ from pathlib import Path
 import pytest
 
 from harness.browser.shared import close_shared, prestart
+from harness.clients import DEAF_WARMUP, WARMUP_TIMEOUT
 from harness.matrix.releases import split_mode
 from harness.paths import SCENARIOS
-from harness.run.delivery import DEAF_WARMUP, WARMUP_TIMEOUT, CellSpec
+from harness.run.delivery import CellSpec
 from harness.run.idle import IDLE_SECONDS, IdleSockets
+from harness.run.live import LiveSut
 from harness.run.plugin import Collector
 from harness.run.security import drop_prestarted, prestart_logout
-from harness.run.sessions import DEEP_ITEMS, HeldMode, Watch, idle_sockets, open_deep_checks
+from harness.run.sessions import (
+    LONG_IDLE_SECONDS,
+    HeldMode,
+    Watch,
+    deep_items,
+    idle_sockets,
+    open_deep_checks,
+)
 from harness.run.verdict import Observation
 from harness.stacks.base import Stack
 from harness.sut.prepare import PreparedSut
@@ -96,6 +105,7 @@ def run_scenarios(
     junit_xml: Path,
     options: ScenarioOptions = ScenarioOptions(),
     server_log: Path | None = None,
+    live: LiveSut | None = None,
 ) -> Collector:
     """Run the pytest scenarios in-process against a live server."""
     collector = Collector(server_log=server_log)
@@ -125,7 +135,8 @@ def run_scenarios(
     ]
     if server_log is not None:
         args += ["--chat-server-log", str(server_log)]
-    if pytest.main(args, plugins=[collector]) == pytest.ExitCode.INTERRUPTED:
+    plugins: list[object] = [collector] if live is None else [collector, live]
+    if pytest.main(args, plugins=plugins) == pytest.ExitCode.INTERRUPTED:
         raise KeyboardInterrupt("scenarios interrupted")  # pytest swallows Ctrl-C; pass it on
     return collector
 
@@ -161,6 +172,7 @@ def drive_modes(
     processes: int = 1,
     idle_seconds: float = IDLE_SECONDS,
     deflate: bool = False,
+    long_idle: Sequence[float] = LONG_IDLE_SECONDS,
 ) -> list[ModeRun]:
     """Each mode in turn (and again while ``run_again`` says so), the next ones already starting.
 
@@ -208,7 +220,7 @@ def drive_modes(
         observations = observe(server.record, collector, cells)
         server.provoked = list(collector.provoked)
         runs.append(ModeRun(server.record.name, done.attempt, stopper.submit(server.stop), collector, observations))
-        rerun_on = [o for o in observations if o.item not in DEEP_ITEMS]
+        rerun_on = [o for o in observations if o.item not in deep_items(long_idle)]
         if run_again(server.record.name, done.attempt, rerun_on):
             waiting.appendleft((server.record.name, done.attempt + 1))
 
@@ -228,7 +240,7 @@ def drive_modes(
                     driven.append(_drive(server, attempt, opening, family, prepared, timings, options_for(server)))
                     live.popleft()
                 elif any(d.held for d in driven):  # deep: every mode's scenarios ran
-                    open_deep_checks([d for d in driven if d.held], config.stack, idle_seconds)
+                    open_deep_checks([d for d in driven if d.held], config.stack, idle_seconds, long_idle)
                 elif driven:  # nothing left to drive: wait for the first checks to ripen (a dead peer may be early)
                     time.sleep(min(1.0, max(0.0, min(d.ready_at for d in driven) - time.monotonic())))
                 for held in [d for d in driven if d.ready_at <= time.monotonic()]:
@@ -293,7 +305,9 @@ def _drive(
     # Session checks on this server: the late checks (all per-server ones) run after them.
     waits = (idle is not None or options.deep) and options.first_of_server
     first = dataclasses.replace(options, part="main") if waits else options
-    collector = run_scenarios(server.base_url, family, mode, junit_xml, first, server.log_path)
+    run_tag = server.run_name.removeprefix(mode)
+    live = LiveSut(lambda: [one.process.pid for one in server.servers], prepared, mode, run_tag)
+    collector = run_scenarios(server.base_url, family, mode, junit_xml, first, server.log_path, live)
     drop_prestarted(server.base_url)  # a logout watch its scenarios did not take
     timings["scenarios" + suffix] = round(time.monotonic() - began, 2)
     watches: list[Watch] = []

@@ -25,7 +25,7 @@ from harness.run.expectations import LOG_ITEM, EnvFacts, Expectation
 from harness.run.idle import IDLE_CHECK, IDLE_SECONDS
 from harness.run.modes import ModeRun, drive_modes
 from harness.run.placement import cross_process_finding
-from harness.run.sessions import DEEP_ITEMS
+from harness.run.sessions import LONG_IDLE_SECONDS, deep_items
 from harness.run.verdict import Observation, judge_mode, needs_rerun, unexpected_lines, worst
 from harness.sut.config import ChatOptions
 from harness.sut.prepare import PreparedSut, Progress, prepare
@@ -44,6 +44,7 @@ class RunOptions:
     repeat: int = 1  # runs of every mode
     reruns: int = 1  # extra runs of a mode with an unexpected failure
     idle_seconds: float = IDLE_SECONDS  # quiet time of the idle check (0: off)
+    long_idle: tuple[float, ...] = LONG_IDLE_SECONDS  # deep: the long idle checks' quiet times (empty: none)
     deep: bool = False  # the heavy checks too (or the env's suite says so)
     every_mode: bool = False  # per-server checks in every mode (or the env's suite says so)
     processes: int = 1  # server processes per mode, each on its own port (dev servers stay single)
@@ -172,6 +173,7 @@ def _run_modes(prepared: PreparedSut, options: RunOptions, result: dict[str, Any
         processes=options.processes,
         idle_seconds=options.idle_seconds,
         deflate=wanted.deflate,
+        long_idle=options.long_idle,
     )
     verdicts = []
     setup = [Observation("install", True, ""), Observation("migrate", True, "")]
@@ -275,7 +277,8 @@ def _store_verdicts(
     ordered = sorted(everything, key=lambda v: v.as_expected)
     result["reason"] = "; ".join(v.reason for v in ordered if v.reason)
     result["unexpected"] = unexpected_lines(result["env"], everything)
-    not_run = [] if result["deep"] else list(DEEP_ITEMS)
+    # Without --deep none of the deep checks ran; with it but no long idle, not the session ones.
+    not_run = list(deep_items()) if not result["deep"] else [] if options.long_idle else list(deep_items(heavy=False))
     if options.idle_seconds <= 0:
         not_run.append(f"check:{IDLE_CHECK}")
     result["stale"] = stale_expectations(_facts(result), options.expectations, observed, not_run)

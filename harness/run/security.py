@@ -18,9 +18,9 @@ from urllib.parse import urlsplit
 
 import websocket
 
-from harness.clients import ChatClient
+from harness.clients import WARMUP_INTERVAL, WARMUP_TIMEOUT, ChatClient
 from harness.errors import ClientError
-from harness.run.delivery import DELIVERY_TIMEOUT, EVERYBODY, WARMUP_INTERVAL, WARMUP_TIMEOUT, ChatSession
+from harness.run.delivery import DELIVERY_TIMEOUT, EVERYBODY, ChatSession
 from harness.run.probes import HandshakeRefused, close_quietly, listen, open_socket
 from harness.run.robustness import Finding, deaf_note
 from harness.stacks import stack_for

@@ -18,16 +18,27 @@ from typing import Protocol
 from harness.run.deadpeer import DEAD_PEER_CHECK, DeadPeer
 from harness.run.idle import IDLE_CHECK, IdleSockets
 from harness.run.plugin import Collector
+from harness.run.redis_restart import CHECK as REDIS_RESTART_CHECK
 from harness.stacks.base import Stack
 from harness.sut.serverlog import log_size, settle_log
 from harness.sut.spread import ServerGroup
 
 LONG_IDLE_SECONDS = (65.0, 300.0)  # longer than the common 20-60 s ping, proxy and HTTP timeouts
-# Deep-only checks: a failure of theirs does not re-run the mode (5 more minutes).
-LONG_IDLE_CHECKS = tuple(f"{IDLE_CHECK} after {seconds:.0f} s" for seconds in LONG_IDLE_SECONDS)
-# The deep session checks' items: minutes each, so never re-run; and absent from a run
-# without --deep, so an entry naming only them is not stale there.
-DEEP_ITEMS = tuple(f"check:{name}" for name in (*LONG_IDLE_CHECKS, DEAD_PEER_CHECK))
+
+
+def long_idle_check(seconds: float) -> str:
+    return f"{IDLE_CHECK} after {seconds:.0f} s"
+
+
+HEAVY_CHECKS = (REDIS_RESTART_CHECK,)  # the deep scenarios' checks (issue 12)
+
+
+def deep_items(long_idle: Sequence[float] = LONG_IDLE_SECONDS, heavy: bool = True) -> tuple[str, ...]:
+    """The deep checks' items: long or heavy, so a failure of theirs does not re-run the
+    mode (minutes more); absent from a run without them, so an entry naming only them is
+    not stale there.  No long idle check, no dead peer either (open_deep_checks)."""
+    sessions = [long_idle_check(seconds) for seconds in long_idle] + [DEAD_PEER_CHECK] * bool(long_idle)
+    return tuple(f"check:{name}" for name in (*sessions, *HEAVY_CHECKS * heavy))
 
 
 class Watch(Protocol):
@@ -90,15 +101,18 @@ def idle_sockets(server: ServerGroup, stack: Stack, seconds: float, name: str = 
     return IdleSockets(name, server.record.name, seconds, stack, server.log_path)
 
 
-def open_deep_checks(held: Sequence[HeldMode], stack: Stack, idle_seconds: float) -> None:
-    """Open every held mode's session checks: the idle check, the long ones, the dead peer."""
+def open_deep_checks(
+    held: Sequence[HeldMode], stack: Stack, idle_seconds: float, long_idle: Sequence[float] = LONG_IDLE_SECONDS
+) -> None:
+    """Open every held mode's session checks: the idle check, the long ones and the dead
+    peer (none of those two with an empty ``long_idle``)."""
     for mode in held:
         if not mode.server.record.started:
             mode.held = False
             continue
         base_url = mode.server.base_url
         plans = [(idle_seconds, IDLE_CHECK)] if idle_seconds > 0 else []
-        plans += list(zip(LONG_IDLE_SECONDS, LONG_IDLE_CHECKS, strict=True))
+        plans += [(seconds, long_idle_check(seconds)) for seconds in long_idle]
         opened = []
         for seconds, name in plans:
             sockets = idle_sockets(mode.server, stack, seconds, name)
@@ -106,5 +120,7 @@ def open_deep_checks(held: Sequence[HeldMode], stack: Stack, idle_seconds: float
         quiet = time.monotonic()  # the last warm-up was the last traffic to this server
         for sockets in opened:
             sockets.server_quiet_since = quiet
-        mode.watches += [*opened, DeadPeer(mode.server.record.name, stack).open(base_url)]
+        mode.watches += opened
+        if long_idle:
+            mode.watches.append(DeadPeer(mode.server.record.name, stack).open(base_url))
         mode.held = False

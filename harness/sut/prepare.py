@@ -118,12 +118,12 @@ def prepare(spec: EnvSpec, work_root: Path, options: ChatOptions, progress: Prog
             progress.install_seconds = round(time.monotonic() - started, 2)
             progress.python = interpreter.version
     progress.sut = sut
-    with private_redis(work_dir, options.redis) as redis_endpoint:
-        progress.redis = redis_endpoint
+    with private_redis(work_dir, options.redis) as redis_run:
+        progress.redis = redis_run.endpoint
         config = ChatConfig(
             stack_for(spec.stack.family),
             options,
-            redis_endpoint,
+            redis_run.endpoint,
             key_prefix=f"h-{spec.name}-{secrets.token_hex(3)}",
             bytecode_dir=work_dir / "bytecode",
             extra_environment=spec.chat_environment(),
