@@ -282,7 +282,10 @@ def judge(baseline: Usage, seen: Observed, back: Recovery, during: str, afterwar
         if seen.stalled_closed
         else f"server kept all {STALLED} stalled handshakes for {STALL_HOLD:.0f} s"
     )
-    stalled_back = f"after the stalled ones {back.stalled.fds} fds, {_mib(back.stalled)} MiB, {_back(back.stalled_took, back.stalled_window)}"
+    stalled_back = (
+        f"after the stalled ones {back.stalled.fds} fds, {_mib(back.stalled)} MiB, "
+        f"{_back(back.stalled_took, back.stalled_window)}"
+    )
     value = f"{fds}, {rss} ({_back(back.vanished_took)}); {stalled.removeprefix('server ')}"
     near = (
         f"near = fds ≤ baseline + {FD_SLACK}, RSS ≤ baseline + {RSS_SLACK // MIB} MiB "
