@@ -8,7 +8,7 @@ import pytest
 
 from harness.run.plugin import SENT_NOTHING
 from harness.run.robustness import deaf_note
-from harness.run.vanishing import CHECK, vanishing_clients
+from harness.run.vanishing import CHECK, Reading, read_tree, vanishing_clients
 
 # Resets and broken pipes that the server logs meanwhile are the check's own doing (DECISIONS 4).
 pytestmark = [pytest.mark.deep, pytest.mark.provokes_server_errors]
@@ -20,6 +20,12 @@ def test_vanishing_clients(chat, live_sut, record_check, request: pytest.Fixture
         request.node.stash[SENT_NOTHING] = True
         record_check(CHECK, False, note, family="robustness", value="not observed")
         raise AssertionError(note)
-    found = vanishing_clients(chat, live_sut.usage)
+    endpoint = live_sut.prepared.config.redis
+    redis = (endpoint.host, endpoint.port) if endpoint else None
+
+    def reading() -> Reading:
+        return read_tree(live_sut.server_pids(), redis)
+
+    found = vanishing_clients(chat, reading)
     record_check(CHECK, found.ok, found.detail, family="robustness", value=found.value)
     assert found.ok, found.detail
