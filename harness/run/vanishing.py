@@ -95,6 +95,7 @@ class Observed:
     upgraded: int = 0
     peak: Reading = Reading(0, 0)
     stalled_closed: list[float] = field(default_factory=list)  # seconds after sending, per closed stall
+    waves_seconds: float = 0.0  # the 200's handshakes and drops, all waves
 
     def see(self, now: Reading) -> None:
         peak = self.peak
@@ -192,7 +193,9 @@ async def _waves(address: tuple[str, int], request: bytes, seen: Observed, usage
 
 def vanish(base_url: str, path: str, cookie: str, usage: Callable[[], Reading], seen: Observed) -> None:
     """The 200, in waves of WAVE: handshake, then drop."""
+    began = time.monotonic()
     asyncio.run(_waves(_address(base_url), upgrade_request(base_url, path, cookie), seen, usage))
+    seen.waves_seconds = time.monotonic() - began
 
 
 def stall(base_url: str, request: bytes) -> list[socket.socket]:
@@ -333,8 +336,8 @@ def judge(baseline: Reading, seen: Observed, back: Recovery, during: str, afterw
         f"{RSS_SLACK // MIB} MiB or at least half of the peak's growth given back"
     )
     how = (
-        f"{seen.upgraded}/{VANISHING} clients upgraded (waves of {WAVE}) and dropped TCP without a close frame "
-        f"({seen.fins} FIN, {seen.rsts} RST): {fds}, {rss}, {_back(back.vanished_took)} of the last leaving; "
+        f"{seen.upgraded}/{VANISHING} clients upgraded (waves of {WAVE}, {seen.waves_seconds:.1f} s) and dropped TCP "
+        f"without a close frame ({seen.fins} FIN, {seen.rsts} RST): {fds}, {rss}, {_back(back.vanished_took)} of the last leaving; "
         f"then {STALLED} stopped halfway through the handshake, held {STALL_HOLD:.0f} s and dropped: {stalled_back}"
     )
     problems = []
