@@ -337,7 +337,8 @@ def judge(baseline: Reading, seen: Observed, back: Recovery, during: str, afterw
     )
     how = (
         f"{seen.upgraded}/{VANISHING} clients upgraded (waves of {WAVE}, {seen.waves_seconds:.1f} s) and dropped TCP "
-        f"without a close frame ({seen.fins} FIN, {seen.rsts} RST): {fds}, {rss}, {_back(back.vanished_took)} of the last leaving; "
+        f"without a close frame ({seen.fins} FIN, {seen.rsts} RST): {fds}, {rss}, "
+        f"{_back(back.vanished_took)} of the last leaving; "
         f"then {STALLED} stopped halfway through the handshake, held {STALL_HOLD:.0f} s and dropped: {stalled_back}"
     )
     problems = []
