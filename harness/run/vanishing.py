@@ -329,7 +329,10 @@ def judge(baseline: Reading, seen: Observed, back: Recovery, during: str, afterw
         f"{_mib(back.stalled)} MiB, "
         f"{_back(back.stalled_took, back.stalled_window)}"
     )
-    value = f"{fds}, {rss} ({_back(back.vanished_took)}); {stalled.removeprefix('server ')}"
+    # Short, for the report's cell (48 characters); the detail has the rest.
+    came = f"back in {back.vanished_took:.1f} s" if back.vanished_took is not None else "not back in 10 s"
+    mib = "→".join(f"{r.rss_bytes / MIB:.0f}" for r in (baseline, seen.peak, after))
+    value = f"fds {baseline.fds}→{seen.peak.fds}→{after.fds}, {mib} MiB, {came}"
     near = (
         f"near = fds other than connections to Redis ≤ baseline + {FD_SLACK}, connections to Redis "
         f"≤ baseline + {WAVE} (a pool grown to the peak of simultaneous clients), RSS ≤ baseline + "
