@@ -128,5 +128,7 @@ def test_the_circle_check_sees_a_circle() -> None:
 
 
 def test_modules_stay_small() -> None:
-    long = {_module_name(p): n for p in PACKAGE.rglob("*.py") if (n := len(p.read_text().splitlines())) > MAX_LINES}
+    long = {
+        _module_name(p): n for p in PACKAGE.rglob("*.py") if (n := len(p.read_text().splitlines())) > MAX_LINES
+    }
     assert long == {}

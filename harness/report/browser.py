@@ -50,7 +50,7 @@ def _short(text: str) -> str:
 
 
 def browser_cell(result: dict[str, Any], mode: str) -> str:
-    """ "✓ permessage-deflate", "✗ console error: … (extensions: none)", "─ not tested: no browser"."""
+    """"✓ permessage-deflate", "✗ console error: … (extensions: none)", "─ not tested: no browser"."""
     found = _fact(result, mode)
     if found is None:
         return f"{STATUS_SYMBOL['not-tested']} not tested"
