@@ -33,7 +33,7 @@ import psutil
 import websocket
 
 from harness.run.delivery import ChatSession
-from harness.run.probes import PROBE_TIMEOUT, HandshakeRefused, close_quietly, open_socket
+from harness.run.probes import HandshakeRefused, close_quietly, open_socket
 from harness.run.robustness import Finding, health
 from harness.sut.usage import Usage, tree_usage
 
@@ -96,6 +96,7 @@ class Observed:
     peak: Reading = Reading(0, 0)
     stalled_closed: list[float] = field(default_factory=list)  # seconds after sending, per closed stall
     waves_seconds: float = 0.0  # the 200's handshakes and drops, all waves
+    stall_failed: dict[str, int] = field(default_factory=dict)  # stalled clients that could not even start
 
     def see(self, now: Reading) -> None:
         peak = self.peak
@@ -198,13 +199,24 @@ def vanish(base_url: str, path: str, cookie: str, usage: Callable[[], Reading], 
     seen.waves_seconds = time.monotonic() - began
 
 
-def stall(base_url: str, request: bytes) -> list[socket.socket]:
-    """STALLED sockets, each with half an upgrade request sent (connect is local: instant)."""
-    socks = []
-    for _ in range(STALLED):
-        sock = socket.create_connection(_address(base_url), timeout=PROBE_TIMEOUT)
+def stall(base_url: str, request: bytes, seen: Observed) -> list[socket.socket]:
+    """Up to STALLED sockets, each with half an upgrade request sent, within HANDSHAKE_TIMEOUT
+    in all (a local connect is instant unless the server's backlog is full)."""
+    socks: list[socket.socket] = []
+    deadline = time.monotonic() + HANDSHAKE_TIMEOUT
+    while len(socks) + sum(seen.stall_failed.values()) < STALLED and time.monotonic() < deadline:
+        try:
+            sock = socket.create_connection(_address(base_url), timeout=max(0.1, deadline - time.monotonic()))
+        except OSError as exc:
+            why = f"connect failed ({type(exc).__name__})"
+            seen.stall_failed[why] = seen.stall_failed.get(why, 0) + 1
+            continue
         socks.append(sock)
-        sock.sendall(partial_request(request))
+        try:
+            sock.sendall(partial_request(request))
+        except OSError as exc:
+            why = f"send failed ({type(exc).__name__})"
+            seen.stall_failed[why] = seen.stall_failed.get(why, 0) + 1
     return socks
 
 
@@ -267,18 +279,20 @@ def vanishing_clients(chat: ChatSession, usage: Callable[[], Reading]) -> Findin
     seen.see(baseline)
     vanish(base_url, path, cookie, usage, seen)
     after_vanished, took_vanished = recover(usage, baseline, seen, RECOVER_WITHIN)
-    socks = stall(base_url, upgrade_request(base_url, path, cookie))
-    stalled_at = time.monotonic()
-    closed: dict[int, float] = {}
-    seen.see(usage())
-    during = serves(chat, path, cookie)
-    while time.monotonic() < stalled_at + STALL_HOLD:
+    socks = stall(base_url, upgrade_request(base_url, path, cookie), seen)
+    try:
+        stalled_at = time.monotonic()
+        closed: dict[int, float] = {}
+        seen.see(usage())
+        during = serves(chat, path, cookie)
+        while time.monotonic() < stalled_at + STALL_HOLD:
+            note_closed(socks, stalled_at, closed)
+            time.sleep(POLL)
         note_closed(socks, stalled_at, closed)
-        time.sleep(POLL)
-    note_closed(socks, stalled_at, closed)
-    seen.stalled_closed = sorted(closed.values())
-    for sock in socks:
-        sock.close()
+        seen.stalled_closed = sorted(closed.values())
+    finally:
+        for sock in socks:
+            sock.close()
     # Already failed: a short look only, so that a leaking server costs 10 s, not 20.
     window = RECOVER_WITHIN if took_vanished is not None else 1.0
     after, took = recover(usage, baseline, seen, window)
@@ -352,6 +366,8 @@ def judge(baseline: Reading, seen: Observed, back: Recovery, during: str, afterw
             f"{_missing(baseline, seen.peak, after)} not back near the baseline within "
             f"{RECOVER_WITHIN:.0f} s of the {VANISHING} vanishing"
         )
+    if seen.stall_failed:
+        problems.append("stalled clients failed: " + ", ".join(f"{n}× {why}" for why, n in seen.stall_failed.items()))
     if during:
         problems.append(f"while {STALLED} handshakes stalled: {during}")
     if back.stalled_took is None and back.vanished_took is not None:
