@@ -4,13 +4,11 @@ handshake and 50 that stop halfway through it, on the mode's server
 
 from __future__ import annotations
 
-import socket
-
 import pytest
 
 from harness.run.plugin import SENT_NOTHING
 from harness.run.robustness import deaf_note
-from harness.run.vanishing import CHECK, Reading, read_tree, vanishing_clients
+from harness.run.vanishing import CHECK, Reading, peer_address, read_tree, vanishing_clients
 
 # Resets and broken pipes that the server logs meanwhile are the check's own doing (DECISIONS 4).
 pytestmark = [pytest.mark.deep, pytest.mark.provokes_server_errors]
@@ -23,7 +21,7 @@ def test_vanishing_clients(chat, live_sut, record_check, request: pytest.Fixture
         record_check(CHECK, False, note, family="robustness", value="not observed")
         raise AssertionError(note)
     endpoint = live_sut.prepared.config.redis
-    redis = (socket.gethostbyname(endpoint.host), endpoint.port) if endpoint else None  # as in a peer address
+    redis = peer_address(endpoint.host, endpoint.port) if endpoint else None
 
     def reading() -> Reading:
         return read_tree(live_sut.server_pids(), redis)

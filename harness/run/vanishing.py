@@ -71,6 +71,14 @@ class Reading:
         return self.fds - self.to_redis
 
 
+def peer_address(host: str, port: int) -> tuple[str, int]:
+    """``host`` as a connection's peer address shows it (an IP), so that it can be matched."""
+    try:
+        return socket.gethostbyname(host), port
+    except OSError:
+        return host, port
+
+
 def read_tree(pids: list[int], redis: tuple[str, int] | None) -> Reading:
     usage: Usage = tree_usage(pids)
     if redis is None:
