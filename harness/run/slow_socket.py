@@ -17,7 +17,7 @@ from harness.clients import CONNECT_TIMEOUT, WARMUP_INTERVAL, close_reason, ws_u
 from harness.errors import ClientError
 from harness.sut.loopback import SLOW_RCVBUF, Queues, connection_queues
 
-DRAIN_IDLE = 1.0  # seconds of silence that end the drain
+DRAIN_IDLE = 0.5  # seconds of silence before the drain nudges (one more broadcast)
 DRAIN_BOUND = 4.0  # seconds the drain may take at most
 
 
@@ -30,6 +30,7 @@ class Drained:
     closed: str | None  # "closed by server: 1011 ...", "connection lost: ...", None if still open
     seconds: float
     bounded: bool  # the drain stopped at DRAIN_BOUND while messages still came
+    held: int = 0  # came only after one more broadcast: the server held them until then
 
     def fate(self, sent: int, left_at: float | None) -> str:
         """ "got all 200 once it read again (all buffered)", "got 130 of 200 once it read
@@ -37,6 +38,8 @@ class Drained:
         200 first)", "got 122 of 200 in 4 s of reading (still coming: not counted as dropped)"."""
         copies = f"got all {sent}" if self.got == sent else f"got {self.got} of {sent}"
         extra = f", {self.duplicates} twice" if self.duplicates else ""
+        if self.held:
+            extra += f", {self.held} only after one more broadcast"
         if self.closed:
             how = self.closed.replace("closed by server: ", "closed ")
             how = "dropped without a close frame" if how.startswith("connection lost") else how
@@ -92,13 +95,17 @@ class SlowSocket:
                     return True
         return False
 
-    def drain(self, prefix: str, sent: int) -> Drained:
+    def drain(self, prefix: str, sent: int, nudge: Callable[[], bytes]) -> Drained:
         """Read until every one of ``sent`` messages whose text starts with ``prefix`` +
-        index has come, the server closes, DRAIN_IDLE passes in silence, or DRAIN_BOUND."""
+        index has come, the server closes, or DRAIN_BOUND.  At the first DRAIN_IDLE of
+        silence, ``nudge()`` broadcasts one more message (and says what to look for):
+        what comes before it was held back, not dropped; what has not come once it is
+        here will not come (frames reach a socket in publish order)."""
         pattern = re.compile(re.escape(prefix.encode()) + rb"(\d+) ")
         seen: set[int] = set()
-        duplicates = 0
+        duplicates = held = 0
         closed: str | None = None
+        marker: bytes | None = None
         began = time.monotonic()
         deadline = began + DRAIN_BOUND
         while len(seen) < sent and (left := deadline - time.monotonic()) > 0:
@@ -106,20 +113,29 @@ class SlowSocket:
             try:
                 opcode, frame = self.ws.recv_data_frame(control_frame=True)
             except websocket.WebSocketTimeoutException:
-                break
+                if marker is not None:
+                    continue  # the nudge is on its way: wait for it until DRAIN_BOUND
+                marker, before = nudge(), len(seen)
+                continue
             except (websocket.WebSocketException, OSError) as exc:
                 closed = f"connection lost: {exc}"
                 break
             if opcode == websocket.ABNF.OPCODE_CLOSE:
                 closed = close_reason(bytes(frame.data))
                 break
-            found = pattern.search(bytes(frame.data[:512]))
+            head = bytes(frame.data[:512])
+            if marker is not None and marker in head:
+                held = len(seen) - before
+                break
+            found = pattern.search(head)
             if found:
                 index = int(found.group(1))
                 duplicates += index in seen
                 seen.add(index)
+        if marker is not None and len(seen) == sent:
+            held = len(seen) - before
         bounded = time.monotonic() >= deadline and len(seen) < sent and closed is None
-        return Drained(len(seen), duplicates, closed, time.monotonic() - began, bounded)
+        return Drained(len(seen), duplicates, closed, time.monotonic() - began, bounded, held)
 
     def close(self) -> None:
         with contextlib.suppress(websocket.WebSocketException, OSError):
