@@ -23,7 +23,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from harness.clients import WARMUP_TIMEOUT
+from harness.clients import WARMUP_TIMEOUT, Frame
 from harness.errors import ClientError
 from harness.fixtures import USERS
 from harness.run.delivery import EVERYBODY, ChatSession
@@ -142,20 +142,26 @@ def run_window(session: ChatSession, label: str, sizes: list[int], tick: Callabl
 
 def _collect(session: ChatSession, window: Window, marks: dict[str, int]) -> None:
     """Each of the three's latency per scheduled message (inf when it never arrived),
-    after waiting up to STRAGGLERS for the last one that was sent."""
+    after waiting up to STRAGGLERS for every one that was sent (messages of different
+    senders may overtake each other: the last one sent is not the last to come)."""
     pattern = re.compile(re.escape(f"slow:{session.session_tag}:{window.label}:") + r"(\d+) ")
-    last = message_id(session.session_tag, window.label, window.sent - 1) if window.sent else None
-    deadline = time.monotonic() + STRAGGLERS
-    for user in USERS:
-        if last is not None:
-            session.clients[user].inbox.wait_for(
-                lambda frames: any(last in f.text[:512] for f in frames[-8:]), max(0.0, deadline - time.monotonic())
-            )
+
+    def arrivals(frames: list[Frame], mark: int) -> dict[int, float]:
         arrived: dict[int, float] = {}
-        for frame in session.clients[user].inbox.snapshot()[marks[user] :]:
+        for frame in frames[mark:]:
             found = pattern.search(frame.text[:512])
             if found:
                 arrived.setdefault(int(found.group(1)), frame.at)
+        return arrived
+
+    deadline = time.monotonic() + STRAGGLERS
+    for user in USERS:
+        inbox, mark = session.clients[user].inbox, marks[user]
+        inbox.wait_for(
+            lambda frames, mark=mark: len(arrivals(frames, mark)) >= window.sent,  # type: ignore[misc]
+            max(0.0, deadline - time.monotonic()),
+        )
+        arrived = arrivals(inbox.snapshot(), mark)
         for index, at in enumerate(window.intended):
             got = arrived.get(index)
             window.latencies_ms.append(math.inf if got is None else (got - at) * 1000.0)
@@ -187,6 +193,9 @@ class Watcher:
 def slow_reader(session: ChatSession, usage: Callable[[], Usage]) -> Finding:
     """The check: a baseline window, the slow socket, the window with it, its drain."""
     began = time.monotonic()
+    healthy, state = health(session)  # reopens a socket an earlier check got closed
+    if not healthy:
+        return Finding(False, f"not observed: before the check, {state}", "not observed")
     capacity = loopback_capacity()
     sizes = message_sizes(capacity, int(SLOW_SECONDS * RATE))
     baseline = run_window(session, "base", sizes[: int(BASELINE_SECONDS * RATE)])
