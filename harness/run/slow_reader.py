@@ -35,7 +35,7 @@ from harness.sut.usage import Usage
 CHECK = "slow reader"
 RATE = 20.0  # broadcasts a second, admin, john and mary in turn
 SLOW_SECONDS = 10.0  # the window with the slow reader (issue 12)
-BASELINE_SECONDS = 2.5  # the same traffic just before, without it
+BASELINE_SECONDS = 2.0  # the same traffic just before, without it
 FILL_FACTOR = 1.5  # the big broadcasts carry 1.5x what the slow socket's kernel buffers hold
 BIG_COUNT = 50  # at most this many big ones (in 5 s)
 MIN_BIG, MAX_BIG = 64 * KIB, 512 * KIB  # a big one's size (under daphne's 1 MiB limit)
