@@ -8,36 +8,24 @@ import socket
 import time
 
 from harness.run.robustness import KIB, MIB
-from harness.run.slow_reader import (
-    BASELINE_FLOOR_MS,
-    SMALL,
-    Watcher,
-    Window,
-    judge,
-    message_sizes,
-)
+from harness.run.slow_reader import BASELINE_FLOOR_MS, Watcher, Window, bulk_sizes, judge
 from harness.run.slow_socket import Drained
 from harness.sut.loopback import connection_queues, loopback_capacity
 from harness.sut.usage import Usage
 
 
-def test_the_big_broadcasts_carry_one_and_a_half_times_the_buffers_then_more_than_a_capacity_of_small_ones() -> None:
-    sizes = message_sizes(2990080, 200)  # measured here: 2.85 MiB
-    big = sizes[0]
-    assert (big, sizes.count(big), sizes[1]) == (88 * KIB, 50, SMALL)
-    assert all(size == SMALL for size in sizes[1:100:2] + sizes[100:])  # every other one at first
-    assert sum(s for s in sizes if s == big) >= 1.5 * 2990080
-    assert sizes.count(SMALL) > 100  # more than a layer's default capacity
+def test_the_big_messages_carry_one_and_a_half_times_the_buffers() -> None:
+    bulk = bulk_sizes(2990080)  # measured here: 2.85 MiB
+    assert (bulk[0], len(bulk)) == (88 * KIB, 50) and sum(bulk) >= 1.5 * 2990080
 
 
 def test_sizes_stay_within_bounds_for_tiny_and_huge_buffers() -> None:
-    assert message_sizes(100 * KIB, 200)[0] == 64 * KIB
-    huge = message_sizes(64 * MIB, 200)
-    assert (huge[0], huge.count(huge[0])) == (512 * KIB, 100)  # at most every other one
+    assert bulk_sizes(100 * KIB) == [64 * KIB] * 3
+    assert bulk_sizes(64 * MIB) == [512 * KIB] * 50  # at most 50 (5 s), at most 512 KiB
 
 
 def _window(latencies: list[float], stuck: str = "") -> Window:
-    return Window("w", sent=len(latencies), stuck=stuck, latencies_ms=latencies)
+    return Window("w", sent=len(latencies) // 3, bulk_sent=50, stuck=stuck, latencies_ms=latencies)
 
 
 def test_p99_counts_a_lost_copy_as_infinite() -> None:
@@ -50,10 +38,10 @@ def test_p99_counts_a_lost_copy_as_infinite() -> None:
 def _judge(base_ms: float, slow_ms: float, growth: int, stuck: str = "") -> tuple[bool, str, str]:
     watcher = Watcher(lambda: Usage(0, 0), slow=None)  # type: ignore[arg-type]
     watcher.peak_rss = 100 * MIB + growth
-    drained = Drained(got=200, duplicates=0, closed=None, seconds=0.3, bounded=False)
+    drained = Drained(got=250, duplicates=0, closed=None, seconds=0.3, bounded=False)
     found = judge(
         int(2.9 * MIB),
-        message_sizes(int(2.9 * MIB), 200),
+        bulk_sizes(int(2.9 * MIB)),
         _window([base_ms] * 150),
         _window([slow_ms] * 600, stuck),
         Usage(100 * MIB, 10),

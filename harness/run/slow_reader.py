@@ -6,12 +6,14 @@ blocking), and does the server's memory stay bounded?  And what became of the sl
 client: closed (code, when), or how many of the messages it was sent arrive once it
 reads again (a layer may drop over its capacity silently, by spec)?
 
-The traffic is open loop (a fixed schedule; latency from the intended send time).
-Every other one of its first broadcasts is big, together FILL_FACTOR times what the
-kernel can hold for the slow socket (harness/sut/loopback.py measures that on the same
-kernel: ~2.9 MiB on loopback), so its buffers are full after ~3.5 s; the rest are
-small, and there are more of them than a channel layer's default capacity (100 per
-channel), so that a layer that drops for a blocked consumer can be seen dropping.
+The traffic is open loop (a fixed schedule; latency from the intended send time):
+small broadcasts, 20 a second, more of them than a channel layer's default capacity
+(100 per channel), so that a layer that drops for a blocked consumer is seen dropping;
+and, from the window's start, big private messages to mary by HTTP (only her two
+sockets get them, and no WebSocket frame has to be unmasked for them), together
+FILL_FACTOR times what the kernel can hold for the slow socket (harness/sut/loopback.py
+measures that on the same kernel: ~2.9 MiB on loopback), so that its buffers are full
+after ~3.5 s.  The others' latency is that of the broadcasts.
 """
 
 from __future__ import annotations
@@ -29,17 +31,19 @@ from harness.fixtures import USERS
 from harness.run.delivery import EVERYBODY, ChatSession
 from harness.run.robustness import KIB, MIB, Finding, health
 from harness.run.slow_socket import Drained, SlowSocket
+from harness.stacks.base import HTTP
 from harness.sut.loopback import Queues, loopback_capacity
 from harness.sut.usage import Usage
 
 CHECK = "slow reader"
-RATE = 20.0  # broadcasts a second, admin, john and mary in turn
+RATE = 20.0  # small broadcasts a second, admin, john and mary in turn
+BULK_RATE = 10.0  # big private messages to mary a second, by HTTP, from the window's start
 SLOW_SECONDS = 10.0  # the window with the slow reader (issue 12)
 BASELINE_SECONDS = 2.0  # the same traffic just before, without it
-FILL_FACTOR = 1.5  # the big broadcasts carry 1.5x what the slow socket's kernel buffers hold
-BIG_COUNT = 50  # at most this many big ones (in 5 s)
+FILL_FACTOR = 1.5  # the big messages carry 1.5x what the slow socket's kernel buffers hold
+BIG_COUNT = 50  # at most this many big ones (5 s)
 MIN_BIG, MAX_BIG = 64 * KIB, 512 * KIB  # a big one's size (under daphne's 1 MiB limit)
-SMALL = 1 * KIB  # the size of the others
+SMALL = 1 * KIB  # a broadcast's size
 LATENCY_FACTOR = 2.0  # DECISIONS 3: the others' p99 within 2x of baseline
 # The baseline counts as at least this much: on a busy 2-core machine (load 4-8) the
 # p99 of these broadcasts in healthy windows, with or without a slow reader, ranged
@@ -60,6 +64,8 @@ class Window:
     label: str
     intended: list[float] = field(default_factory=list)  # monotonic, by message index
     sent: int = 0
+    bulk_sent: int = 0
+    bulk_failed: str = ""
     stuck: str = ""  # "john's send was stuck ..." when the schedule could not go on
     latencies_ms: list[float] = field(default_factory=list)  # one per (message, reader); inf if missing
     lost: list[str] = field(default_factory=list)  # "mary #12": who never got which message
@@ -87,21 +93,23 @@ def message_id(tag: str, label: str, index: int) -> str:
     return f"slow:{tag}:{label}:{index} "
 
 
-def message_sizes(capacity: int, count: int) -> list[int]:
-    """Each broadcast's size: every other one big at first (together FILL_FACTOR x
-    ``capacity``: a steady MiB a second, not a burst), all small after."""
+def bulk_sizes(capacity: int) -> list[int]:
+    """The big private messages' sizes: together FILL_FACTOR x ``capacity``."""
     wanted = FILL_FACTOR * capacity
     big = min(MAX_BIG, max(MIN_BIG, math.ceil(wanted / BIG_COUNT / KIB) * KIB))
-    bigs = min(count // 2, math.ceil(wanted / big))
-    return [big if index % 2 == 0 and index < 2 * bigs else SMALL for index in range(count)]
+    return [big] * min(BIG_COUNT, math.ceil(wanted / big))
 
 
-def run_window(session: ChatSession, label: str, sizes: list[int], tick: Callable[[], None] = lambda: None) -> Window:
-    """Broadcast ``sizes`` on a fixed schedule, RATE a second (one thread, so a send that the
-    server stops reading is seen as the schedule slipping), then collect each of the
-    three's arrivals.  A send still stuck SEND_GRACE after the window is aborted."""
+def run_window(
+    session: ChatSession, label: str, count: int, bulk: list[int], tick: Callable[[], None] = lambda: None
+) -> Window:
+    """Broadcast ``count`` small messages on a fixed schedule, RATE a second (one thread,
+    so a send that the server stops reading is seen as the schedule slipping), and post
+    the ``bulk`` to mary beside it (admin, by HTTP: no WebSocket masking to undo, and
+    only mary's two sockets get them); then collect each of the three's broadcasts.
+    A send still stuck SEND_GRACE after the window is aborted."""
     window = Window(label)
-    count, seconds = len(sizes), len(sizes) / RATE
+    seconds = count / RATE
     start = time.monotonic() + 0.05
     window.intended = [start + i / RATE for i in range(count)]
     path = session.protocol.publish_paths["broadcast"][0]
@@ -112,7 +120,7 @@ def run_window(session: ChatSession, label: str, sizes: list[int], tick: Callabl
         for index, at in enumerate(window.intended):
             time.sleep(max(0.0, at - time.monotonic()))
             user = USERS[index % len(USERS)]
-            text = message_id(session.session_tag, label, index).ljust(sizes[index], "x")
+            text = message_id(session.session_tag, label, index).ljust(SMALL, "x")
             sending[:] = [user]
             try:
                 session.protocol.send(session.clients[user], "broadcast", EVERYBODY, text, path)
@@ -122,7 +130,20 @@ def run_window(session: ChatSession, label: str, sizes: list[int], tick: Callabl
             window.sent = index + 1
         sending.clear()
 
+    def post_bulk() -> None:
+        for number, size in enumerate(bulk):
+            time.sleep(max(0.0, start + number / BULK_RATE - time.monotonic()))
+            text = message_id(session.session_tag, label, count + number).ljust(size, "x")
+            try:
+                session.protocol.send(session.clients["admin"], "user", "mary", text, HTTP)
+            except Exception as exc:  # said in the detail; the broadcasts go on
+                window.bulk_failed = f"admin's private message {number} to mary failed: {exc}"
+                return
+            window.bulk_sent = number + 1
+
+    poster = threading.Thread(target=post_bulk, name=f"slow-bulk-{label}", daemon=True)
     sender = threading.Thread(target=schedule, name=f"slow-{label}", daemon=True)
+    poster.start()
     sender.start()
     end = start + seconds + SEND_GRACE
     while sender.is_alive() and time.monotonic() < end:
@@ -136,6 +157,7 @@ def run_window(session: ChatSession, label: str, sizes: list[int], tick: Callabl
         )
         session.clients[who].abort()
         sender.join(2.0)
+    poster.join(max(0.0, end - time.monotonic()))  # a POST is bounded by its HTTP timeout anyway
     _collect(session, window, marks)
     return window
 
@@ -150,7 +172,7 @@ def _collect(session: ChatSession, window: Window, marks: dict[str, int]) -> Non
         arrived: dict[int, float] = {}
         for frame in frames[mark:]:
             found = pattern.search(frame.text[:512])
-            if found:
+            if found and int(found.group(1)) < len(window.intended):  # a broadcast, not mary's bulk
                 arrived.setdefault(int(found.group(1)), frame.at)
         return arrived
 
@@ -197,10 +219,10 @@ def slow_reader(session: ChatSession, usage: Callable[[], Usage]) -> Finding:
     if not healthy:
         return Finding(False, f"not observed: before the check, {state}", "not observed")
     capacity = loopback_capacity()
-    sizes = message_sizes(capacity, int(SLOW_SECONDS * RATE))
-    baseline = run_window(session, "base", sizes[: int(BASELINE_SECONDS * RATE)])
-    if baseline.missing or baseline.stuck:
-        why = baseline.stuck or baseline.text()
+    bulk = bulk_sizes(capacity)
+    baseline = run_window(session, "base", int(BASELINE_SECONDS * RATE), bulk[: int(BASELINE_SECONDS * BULK_RATE)])
+    if baseline.missing or baseline.stuck or baseline.bulk_failed:
+        why = baseline.stuck or baseline.bulk_failed or baseline.text()
         return Finding(False, f"not observed: the baseline window without a slow reader failed: {why}", "not observed")
     mary = session.clients["mary"]  # the slow socket is mary's second one: it hears every broadcast
     slow = SlowSocket.open(mary.base_url, session.protocol.socket_path(), mary.cookie_header())
@@ -210,13 +232,15 @@ def slow_reader(session: ChatSession, usage: Callable[[], Usage]) -> Finding:
         before = usage()
         watcher = Watcher(usage, slow)
         watcher.tick()
-        window = run_window(session, "slow", sizes, watcher.tick)
+        window = run_window(session, "slow", int(SLOW_SECONDS * RATE), bulk, watcher.tick)
         watcher.tick()
-        drained = slow.drain(f"slow:{session.session_tag}:slow:", window.sent, lambda: _nudge(session))
+        drained = slow.drain(
+            f"slow:{session.session_tag}:slow:", window.sent + window.bulk_sent, lambda: _nudge(session)
+        )
     finally:
         slow.close()
     healthy, state = health(session)
-    found = judge(capacity, sizes, baseline, window, before, watcher, drained, healthy, state)
+    found = judge(capacity, bulk, baseline, window, before, watcher, drained, healthy, state)
     return Finding(found.ok, f"{found.detail}; the check took {time.monotonic() - began:.1f} s", found.value)
 
 
@@ -232,7 +256,7 @@ def _nudge(session: ChatSession) -> bytes:
 
 def judge(
     capacity: int,
-    sizes: list[int],
+    bulk: list[int],
     baseline: Window,
     window: Window,
     before: Usage,
@@ -248,14 +272,14 @@ def judge(
     growth = watcher.peak_rss - before.rss_bytes
     latency_ok = slow_p99 <= allowed and not window.stuck
     memory_ok = growth < RSS_LIMIT
-    fate = drained.fate(window.sent, watcher.left_established)
+    fate = drained.fate(window.sent + window.bulk_sent, watcher.left_established)
     value = f"p99 {_ms(slow_p99)} (baseline {_ms(base_p99)}); slow client {fate}; RSS {growth / MIB:+.1f} MiB"
-    sent_bytes = sum(sizes[: window.sent])
-    bigs = sizes.count(sizes[0])  # every other one of the first 2 x bigs
+    sent_bytes = window.sent * SMALL + sum(bulk[: window.bulk_sent])
     parts = [
-        f"{RATE:.0f} broadcasts/s for {SLOW_SECONDS:.0f} s, {bigs} of {sizes[0] // KIB} KiB (every other one "
-        f"at first), {len(sizes) - bigs} of {SMALL // KIB} KiB "
-        f"({sent_bytes / MIB:.1f} MiB to the slow socket; loopback buffers hold {capacity / MIB:.1f} MiB, measured)",
+        f"{window.sent} broadcasts of {SMALL // KIB} KiB ({RATE:.0f}/s for {SLOW_SECONDS:.0f} s) and "
+        f"{window.bulk_sent} private messages of {bulk[0] // KIB} KiB to mary by HTTP "
+        f"({BULK_RATE:.0f}/s from the start): "
+        f"{sent_bytes / MIB:.1f} MiB to the slow socket; loopback buffers hold {capacity / MIB:.1f} MiB, measured",
         f"the others: baseline {baseline.text()}, with the slow reader {window.text()}"
         + ("" if latency_ok else f" (allowed {_ms(allowed)}: {LATENCY_FACTOR:.0f}x max(baseline, floor))"),
         f"server's send queue to the slow socket peaked at {watcher.peak_unsent / KIB:.0f} KiB",
@@ -264,7 +288,6 @@ def judge(
         + ("" if memory_ok else f", limit {RSS_LIMIT // MIB} MiB")
         + ")",
     ]
-    if window.stuck:
-        parts.append(window.stuck)
+    parts += [note for note in (window.stuck, window.bulk_failed, baseline.bulk_failed) if note]
     parts.append(state)
     return Finding(latency_ok and memory_ok and healthy, "; ".join(parts), value)
