@@ -62,7 +62,7 @@ def test_the_verdict_allows_twice_the_baseline_or_twice_the_floor() -> None:
 
 def test_the_verdict_fails_on_memory_and_on_a_stuck_sender() -> None:
     ok, value, detail = _judge(100.0, 100.0, 60 * MIB)
-    assert not ok and value.endswith("RSS +60.0 MiB") and "limit 50 MiB" in detail
+    assert not ok and value == "p99 100/100 ms · all 250 · RSS +60.0 MiB" and "limit 50 MiB" in detail
     ok, _, detail = _judge(100.0, 100.0, 0, stuck="john's send was stuck")
     assert not ok and "john's send was stuck" in detail
 
@@ -76,6 +76,16 @@ def test_the_slow_clients_fate() -> None:
     assert closed == "closed 1011 internal error 3.5 s into the window (got 40 of 200 first)"
     slow = Drained(122, 0, None, 4.0, True).fate(200, None)
     assert slow == "got 122 of 200 in 4 s of reading (still coming: not counted as dropped)"
+
+
+def test_the_slow_clients_fate_in_a_report_cell() -> None:
+    assert Drained(250, 0, None, 0.2, False, held=24).short(250, None) == "all 250, 24 late"
+    assert Drained(217, 0, None, 0.6, False).short(250, None) == "217/250 (33 lost)"
+    assert (
+        Drained(40, 0, "closed by server: 1011 internal error", 0.1, False).short(250, 3.54) == "closed 1011 at 3.5 s"
+    )
+    assert Drained(40, 0, "connection lost: reset", 0.1, False).short(250, None) == "dropped on reading"
+    assert Drained(122, 0, None, 4.0, True).short(250, None) == "122/250 in 4 s"
 
 
 def test_loopback_capacity_is_the_writers_buffer_plus_the_readers_small_one() -> None:

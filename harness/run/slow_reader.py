@@ -89,6 +89,10 @@ def _ms(value: float) -> str:
     return "∞ (lost)" if math.isinf(value) else f"{value:.0f} ms"
 
 
+def _num(value: float) -> str:
+    return "∞" if math.isinf(value) else f"{value:.0f}"
+
+
 def message_id(tag: str, label: str, index: int) -> str:
     return f"slow:{tag}:{label}:{index} "
 
@@ -273,7 +277,9 @@ def judge(
     latency_ok = slow_p99 <= allowed and not window.stuck
     memory_ok = growth < RSS_LIMIT
     fate = drained.fate(window.sent + window.bulk_sent, watcher.left_established)
-    value = f"p99 {_ms(slow_p99)} (baseline {_ms(base_p99)}); slow client {fate}; RSS {growth / MIB:+.1f} MiB"
+    # Short: a report cell shows 48 characters ("p99 with/baseline · the slow client · RSS").
+    short = drained.short(window.sent + window.bulk_sent, watcher.left_established)
+    value = f"p99 {_num(slow_p99)}/{_num(base_p99)} ms · {short} · RSS {growth / MIB:+.1f} MiB"
     sent_bytes = window.sent * SMALL + sum(bulk[: window.bulk_sent])
     parts = [
         f"{window.sent} broadcasts of {SMALL // KIB} KiB ({RATE:.0f}/s for {SLOW_SECONDS:.0f} s) and "
