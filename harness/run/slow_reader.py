@@ -32,7 +32,7 @@ from harness.run.delivery import EVERYBODY, ChatSession
 from harness.run.robustness import KIB, MIB, Finding, health
 from harness.run.slow_socket import Drained, SlowSocket
 from harness.stacks.base import HTTP
-from harness.sut.loopback import Queues, loopback_capacity
+from harness.sut.loopback import loopback_capacity
 from harness.sut.usage import Usage
 
 CHECK = "slow reader"
@@ -205,12 +205,10 @@ class Watcher:
     peak_rss: int = 0
     peak_unsent: int = 0
     left_established: float | None = None  # seconds into the window the server's end closed
-    last: Queues | None = None
 
     def tick(self) -> None:
         self.peak_rss = max(self.peak_rss, self.usage().rss_bytes)
         queues = self.slow.queues()
-        self.last = queues
         self.peak_unsent = max(self.peak_unsent, queues.server_unsent)
         if queues.state != "ESTABLISHED" and self.left_established is None:
             self.left_established = time.monotonic() - self.began
@@ -229,7 +227,10 @@ def slow_reader(session: ChatSession, usage: Callable[[], Usage]) -> Finding:
         why = baseline.stuck or baseline.bulk_failed or baseline.text()
         return Finding(False, f"not observed: the baseline window without a slow reader failed: {why}", "not observed")
     mary = session.clients["mary"]  # the slow socket is mary's second one: it hears every broadcast
-    slow = SlowSocket.open(mary.base_url, session.protocol.socket_path(), mary.cookie_header())
+    try:
+        slow = SlowSocket.open(mary.base_url, session.protocol.socket_path(), mary.cookie_header())
+    except ClientError as exc:
+        return Finding(False, f"not observed: {exc}", "not observed")
     try:
         if not slow.warm_up(lambda text: session.broadcast_from_admin(text), session.session_tag, WARMUP_TIMEOUT):
             return Finding(False, "not observed: the slow socket heard no warm-up broadcast", "not observed")
