@@ -58,6 +58,19 @@ def test_page_that_never_opens_its_socket_fails_with_no_socket(run_harness) -> N
     assert _browser_fact(result)["console_errors"] == []
 
 
+def test_a_page_that_hangs_is_the_browser_checks_finding_not_a_broken_run(run_harness) -> None:
+    """A server that never answers the browser's page (as uvicorn 0.16 under Channels 2's
+    AsgiHandler deadlocks in the full sweep): the driver's page-load bound ends it."""
+    code, result, output = _broken(run_harness, "channels_page_hangs_settings", "daphne+inmemory")
+    assert (code, result["status"]) == (1, "fail"), output
+    assert all(c["ok"] for c in result["deliveries"]) and len(result["deliveries"]) == 30, output
+    assert _failed(result, DAPHNE_KNOWN) == {
+        BROWSER: "a page of the login did not load within 10 s (the server hung a request)"
+    }, output
+    [mode] = result["modes"]
+    assert [i["item"] for i in mode["items"] if i["outcome"] != "known"] == ["check:real browser"]  # no "scenarios"
+
+
 def test_corrupt_compressed_frames_fail_the_compressed_path_only(run_harness) -> None:
     """uvicorn accepts permessage-deflate; this server corrupts every compressed frame."""
     code, plain, output = _broken(run_harness, "channels_corrupt_deflate_settings", "uvicorn+inmemory")

@@ -68,6 +68,19 @@ def test_an_error_line_without_traceback_counts_and_plain_lines_do_not() -> None
     assert [i.exception for i in incidents(log)] == ["ERROR:root:disk full"]
 
 
+def test_an_error_lines_name_keeps_neither_its_time_nor_its_level() -> None:
+    """Twisted's Failure names its exception's class; any other line keeps its message:
+    the same name in every run, so an expectation's `exception` can select it."""
+    log = (
+        b"2026-12-02 00:00:59,214 ERROR    [Failure instance: Traceback: <class 'AttributeError'>: "
+        b"'NoneType' object has no attribute 'replace'\n/usr/lib/python3.8/urllib/parse.py:430:_remove_unsafe\n"
+        b"2026-12-02 00:02:11,280 ERROR    Task was destroyed but it is pending!\n"
+        b"ERROR:root:disk full\n"
+    )
+    names = [i.name for i in incidents(log)]
+    assert names == ["AttributeError", "Task was destroyed but it is pending!", "root:disk full"]
+
+
 def test_phases_by_offset_counts_by_exception() -> None:
     log = UVICORN + UVICORN + DAPHNE + UVICORN
     provoked_start = len(UVICORN) * 2

@@ -23,6 +23,9 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+import urllib3
+from selenium.common.exceptions import WebDriverException
+
 from harness.browser.chromium import Browser
 from harness.browser.page import ChatPage, PageSocket, wait_until
 from harness.clients import WARMUP_INTERVAL, WARMUP_TIMEOUT, ChatClient, Frame
@@ -30,6 +33,8 @@ from harness.errors import ClientError
 from harness.fixtures import GROUPS, PASSWORD
 from harness.stacks.base import Protocol
 
+# What a WebDriver command that failed or outlived COMMAND_TIMEOUT raises.
+DRIVER_ERRORS = (WebDriverException, urllib3.exceptions.HTTPError)
 LOGIN_TIMEOUT = 10.0  # the form's POST and the redirect to the chat page
 SOCKET_TIMEOUT = 5.0  # the page's socket opening (or closing) once the page is there
 MESSAGE_TIMEOUT = 3.0  # as the delivery matrix's DELIVERY_TIMEOUT
@@ -199,13 +204,18 @@ def check_chat_page(
         check.run()
     except ClientError as exc:
         check.problems.append(f"a scripted user could not chat: {exc}")
+    except DRIVER_ERRORS as exc:  # a command that outlived its bound: the page hangs
+        check.problems.append(f"the browser stopped answering: {type(exc).__name__}: {str(exc).splitlines()[0][:160]}")
     finally:
         check.close()
         check.lap("scripted users leave")
     # Read last: the socket's state and everything the console got during the check.
-    sockets = check.page.sockets()
+    try:
+        sockets = check.page.sockets()
+        errors = check.page.console_errors()
+    except DRIVER_ERRORS:
+        sockets, errors = [], []  # already said: the browser stopped answering
     socket = sockets[0] if sockets else check.socket
-    errors = check.page.console_errors()
     check.page.leave()  # the page's socket closes here, not during the next check
     check.lap("console and leave")
     findings = [f"console error: {errors[0]}"] if errors else []

@@ -40,6 +40,9 @@ CHROMEDRIVER_NAMES = ("chromedriver",)
 INSTALL_HINT = "apt-get install chromium chromium-driver"
 DRIVER_READY_TIMEOUT = 10.0  # chromedriver answering /status
 COMMAND_TIMEOUT = 20.0  # any one WebDriver command, the session's start included
+# A page that never finishes loading (a server that hangs a request) ends a navigation
+# with the driver's TimeoutException well before the command itself times out.
+PAGE_LOAD_TIMEOUT = 10.0
 ARGS = (
     "--headless=new",
     "--no-sandbox",  # as root (CI) Chromium refuses to start sandboxed
@@ -160,9 +163,11 @@ class Browser:
             client_config=config,
         )
         try:
-            return Remote(command_executor=connection, options=options)
+            driver = Remote(command_executor=connection, options=options)
         except WebDriverException as exc:
             raise NoBrowser(f"Chromium did not start: {(exc.msg or str(exc)).splitlines()[0]}") from exc
+        driver.set_page_load_timeout(PAGE_LOAD_TIMEOUT)
+        return driver
 
     @property
     def version(self) -> str:

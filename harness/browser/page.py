@@ -15,10 +15,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from selenium.common.exceptions import WebDriverException
+import urllib3
+from selenium.common.exceptions import TimeoutException, WebDriverException
 from selenium.webdriver.common.by import By
 
-from harness.browser.chromium import Browser
+from harness.browser.chromium import PAGE_LOAD_TIMEOUT, Browser
 
 LOGIN_PATH = "/accounts/login/?next=/"
 POLL = 0.05
@@ -104,15 +105,17 @@ class ChatPage:
 
     def login(self, username: str, password: str, timeout: float) -> str:
         """Fill in and submit the login form; "" once on the chat page, else what went wrong."""
-        self.driver.get(self.base_url + LOGIN_PATH)
         try:
+            self.driver.get(self.base_url + LOGIN_PATH)
             self.driver.find_element(By.NAME, "username").send_keys(username)
             field = self.driver.find_element(By.NAME, "password")
             field.send_keys(password)
             field.submit()
+            landed = wait_until(lambda: self._path() == "/", timeout)
+        except TimeoutException:
+            return f"a page of the login did not load within {PAGE_LOAD_TIMEOUT:.0f} s (the server hung a request)"
         except WebDriverException as exc:
             return f"login form not usable: {exc.msg or type(exc).__name__}"
-        landed = wait_until(lambda: self._path() == "/", timeout)
         return "" if landed else f"login through the form did not reach the chat page (at {self._path()!r})"
 
     def _path(self) -> str:
@@ -160,7 +163,7 @@ class ChatPage:
         return ""
 
     def leave(self) -> None:
-        with contextlib.suppress(WebDriverException):
+        with contextlib.suppress(WebDriverException, urllib3.exceptions.HTTPError):
             self.driver.get("about:blank")
 
     def console_errors(self) -> list[str]:

@@ -29,6 +29,10 @@ ERROR_LINE = re.compile(
 )
 # The last line of a traceback: "module.SomeError: message" or a bare "SomeError".
 EXCEPTION_HEAD = re.compile(r"^[A-Za-z_][\w.]*(?::\s|$)")
+# An ERROR line's own prefix ("2026-12-02 00:02:11,280 ERROR    "), which a name must not keep.
+LOG_PREFIX = re.compile(r"^(?:\S+ \S+ |\[[^]]*\] )?ERROR\b:?\s*")
+# Twisted (daphne) logs an exception as "[Failure instance: Traceback: <class 'X'>: message".
+TWISTED_FAILURE = re.compile(r"\[Failure instance: Traceback[^:]*: <class '(?P<type>[\w.]+)'>")
 FRAME = re.compile(r'^\s+File "(?P<file>[^"]+)", line (?P<line>\d+), in (?P<func>\S+)')
 HEADER_REACH = 2  # lines between an ERROR line and the traceback it introduces
 
@@ -48,9 +52,14 @@ class Incident:
 
     @property
     def name(self) -> str:
-        """The exception's type ("redis.exceptions.TimeoutError"), or the ERROR line's gist."""
+        """The exception's type ("redis.exceptions.TimeoutError"), or the ERROR line's gist
+        without its time and level: the same from run to run, so an expectation can name it."""
         head = self.exception.split(": ", 1)[0].strip()
-        return head if EXCEPTION_HEAD.match(head) and " " not in head else self.exception[:120]
+        if EXCEPTION_HEAD.match(head) and " " not in head:
+            return head
+        message = LOG_PREFIX.sub("", self.exception, count=1)
+        failure = TWISTED_FAILURE.search(message)
+        return failure["type"] if failure else message[:120]
 
 
 @dataclass
