@@ -5,6 +5,7 @@ whose every frame is kept, time-stamped, in an inbox that tests can wait on.
 from __future__ import annotations
 
 import contextlib
+import socket
 import struct
 import threading
 import time
@@ -251,6 +252,14 @@ class ChatClient:
             self._ws.send(text)
         except (websocket.WebSocketException, OSError) as exc:
             raise ClientError(f"{self.username}: send failed: {exc}") from exc
+
+    def abort(self) -> None:
+        """Shut the socket down at once, without a close frame: a send stuck on a server
+        that stopped reading it holds websocket-client's lock, so close() would wait too."""
+        sock = self._ws.sock if self._ws is not None else None
+        if sock is not None:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
 
     def _close_socket(self) -> None:
         if self._ws is not None:

@@ -26,6 +26,9 @@ def test_daphne_on_the_redis_layer_closes_the_sockets_and_delivers_to_reconnecte
     assert check["ok"] and check["value"].startswith("resumed ") and "(closed 3, reconnected)" in check["value"], check
     assert "admin, john, mary: closed by server: 1011 internal error" in check["detail"], check
     assert "then a broadcast, a private and a group message each arrived once" in check["detail"], check
+    # The same run's slow-reader check (issue 12): daphne buffers for the unread socket.
+    [slow] = [c for c in result["checks"] if c["name"] == "slow reader"]
+    assert slow["ok"] and "slow client got all 250 once it read again (all buffered)" in slow["detail"], slow
 
 
 def test_a_layer_that_swallows_a_lost_connection_is_silently_deaf(run_harness) -> None:

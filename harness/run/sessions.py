@@ -19,6 +19,7 @@ from harness.run.deadpeer import DEAD_PEER_CHECK, DeadPeer
 from harness.run.idle import IDLE_CHECK, IdleSockets
 from harness.run.plugin import Collector
 from harness.run.redis_restart import CHECK as REDIS_RESTART_CHECK
+from harness.run.slow_reader import CHECK as SLOW_READER_CHECK
 from harness.run.vanishing import CHECK as VANISHING_CHECK
 from harness.stacks.base import Stack
 from harness.sut.serverlog import log_size, settle_log
@@ -31,7 +32,7 @@ def long_idle_check(seconds: float) -> str:
     return f"{IDLE_CHECK} after {seconds:.0f} s"
 
 
-HEAVY_CHECKS = (REDIS_RESTART_CHECK, VANISHING_CHECK)  # the deep scenarios' checks (issue 12)
+HEAVY_CHECKS = (REDIS_RESTART_CHECK, VANISHING_CHECK, SLOW_READER_CHECK)  # the deep scenarios' checks (issue 12)
 
 
 def deep_items(long_idle: Sequence[float] = LONG_IDLE_SECONDS, heavy: bool = True) -> tuple[str, ...]:
