@@ -33,6 +33,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--chat-server-log", default="", help="the server log (for provoked errors)")
     group.addoption("--chat-deep", action="store_true", help="run the heavy checks (marked deep) too")
     group.addoption(
+        "--chat-heavy", default="", help="with --chat-deep: only these heavy checks (comma-separated names)"
+    )
+    group.addoption(
         "--chat-part",
         choices=("all", "main", "late"),
         default="all",
@@ -57,7 +60,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line("markers", "deep: a heavy check, run only with --chat-deep (harness run --deep)")
+    config.addinivalue_line(
+        "markers", "deep(check): a heavy check, run only with --chat-deep (harness run --deep), named for --chat-heavy"
+    )
     config.addinivalue_line(
         "markers",
         "per_server: a check that does not depend on the layer, run once per server "
@@ -75,6 +80,7 @@ def pytest_configure(config: pytest.Config) -> None:
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Optional checks not asked for are deselected: they are neither run nor recorded."""
     deep, first = config.getoption("--chat-deep"), config.getoption("--chat-first-of-server")
+    heavy = {name for name in str(config.getoption("--chat-heavy")).split(",") if name}
     part = config.getoption("--chat-part")
     kept: list[pytest.Item] = []
     dropped: list[pytest.Item] = []
@@ -82,6 +88,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         late = item.get_closest_marker("late") is not None
         wanted = (
             (deep or item.get_closest_marker("deep") is None)
+            and (not heavy or not _heavy_names(item) or bool(heavy & _heavy_names(item)))
             and (first or item.get_closest_marker("per_server") is None)
             and (part == "all" or late == (part == "late"))
         )
@@ -91,6 +98,11 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     # Stable: the "early" ones first, then the usual order, then the heavy ("deep") ones,
     # which may leave the server changed (a Redis restart, vanished clients), the "late" last.
     items[:] = sorted(kept, key=_place)
+
+
+def _heavy_names(item: pytest.Item) -> set[str]:
+    marker = item.get_closest_marker("deep")
+    return set(marker.args) if marker is not None else set()
 
 
 def _place(item: pytest.Item) -> int:

@@ -11,7 +11,7 @@ from harness.run.delivery import ChatSession
 from harness.run.redis_restart import CHECK, restart_redis_under
 from harness.stacks import stack_for
 
-pytestmark = [pytest.mark.deep]
+pytestmark = [pytest.mark.deep(CHECK)]
 
 
 def test_redis_restart(request: pytest.FixtureRequest, live_sut, record_check, record_fact) -> None:

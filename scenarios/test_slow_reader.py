@@ -10,7 +10,7 @@ from harness.run.slow_reader import CHECK, slow_reader
 
 # What the server logs while one socket is not read (a blocked send, a reset) is the
 # check's own doing (DECISIONS 4).
-pytestmark = [pytest.mark.deep, pytest.mark.provokes_server_errors]
+pytestmark = [pytest.mark.deep(CHECK), pytest.mark.provokes_server_errors]
 
 
 def test_slow_reader(request: pytest.FixtureRequest, chat, live_sut, record_check) -> None:

@@ -11,7 +11,7 @@ from harness.run.robustness import deaf_note
 from harness.run.vanishing import CHECK, Reading, peer_address, read_tree, vanishing_clients
 
 # Resets and broken pipes that the server logs meanwhile are the check's own doing (DECISIONS 4).
-pytestmark = [pytest.mark.deep, pytest.mark.provokes_server_errors]
+pytestmark = [pytest.mark.deep(CHECK), pytest.mark.provokes_server_errors]
 
 
 def test_vanishing_clients(chat, live_sut, record_check, request: pytest.FixtureRequest) -> None:

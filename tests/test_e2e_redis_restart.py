@@ -6,7 +6,7 @@ from __future__ import annotations
 from tests.conftest import BROKEN_SERVERS, CHANNELS_E2E_ENV
 
 # The heavy checks alone: no 65 s / 300 s idle check, no dead peer, no 6 s idle check.
-HEAVY_ONLY = ("--server", "daphne+redis", "--deep", "--long-idle", "0", "--idle", "0")
+HEAVY_ONLY = ("--server", "daphne+redis", "--deep", "--long-idle", "0", "--idle", "0", "--heavy", "Redis restart")
 
 
 def _restart_check(result: dict) -> dict:
@@ -20,7 +20,7 @@ def _unexpected(result: dict) -> list[tuple[str, str]]:
 
 
 def test_daphne_on_the_redis_layer_closes_the_sockets_and_delivers_to_reconnected_ones(run_harness) -> None:
-    code, result, output = run_harness(CHANNELS_E2E_ENV, *HEAVY_ONLY)
+    code, result, output = run_harness(CHANNELS_E2E_ENV, *HEAVY_ONLY, "--heavy", "slow reader")
     assert (code, result["status"], result["as_expected"]) == (0, "known", True), output
     check = _restart_check(result)
     assert check["ok"] and check["value"].startswith("resumed ") and "(closed 3, reconnected)" in check["value"], check

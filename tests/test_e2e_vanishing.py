@@ -7,7 +7,10 @@ from __future__ import annotations
 from tests.conftest import BROKEN_SERVERS, CHANNELS_E2E_ENV
 
 # The heavy checks alone: no 65 s / 300 s idle check, no dead peer, no 6 s idle check.
-HEAVY_ONLY = ("--server", "daphne+inmemory", "--deep", "--long-idle", "0", "--idle", "0")
+HEAVY_ONLY = (
+    *("--server", "daphne+inmemory", "--deep", "--heavy", "vanishing clients"),
+    *("--long-idle", "0", "--idle", "0"),
+)
 UPGRADED = "200/200 clients upgraded (waves of 50, "
 WAVES = " s) and dropped TCP without a close frame (100 FIN, 100 RST): fds "
 

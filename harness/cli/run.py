@@ -27,7 +27,7 @@ from harness.run.expectations import EXPECTATIONS, load_expectations
 from harness.run.idle import IDLE_SECONDS, MAX_IDLE_SECONDS
 from harness.run.placement import finding_line
 from harness.run.runner import RunOptions, run_env
-from harness.run.sessions import LONG_IDLE_SECONDS
+from harness.run.sessions import HEAVY_CHECKS, LONG_IDLE_SECONDS
 from harness.run.verdict import EXIT_AS_EXPECTED, EXIT_ERROR, EXIT_UNEXPECTED
 from harness.sut.spread import check_processes, dev_server_note
 
@@ -50,6 +50,13 @@ def add_parser(sub: Any) -> None:
         help=f"quiet time of each mode's idle sockets before their delivery check (default {IDLE_SECONDS:g}; 0: off)",
     )
     run.add_argument("--deep", action="store_true", help="the heavy checks too (as the env suffix -deep)")
+    run.add_argument(
+        "--heavy",
+        action="append",
+        default=[],
+        metavar="CHECK",
+        help=f"--deep: only this heavy check (repeatable; default all: {', '.join(HEAVY_CHECKS)})",
+    )
     run.add_argument(
         "--long-idle",
         default=",".join(f"{seconds:g}" for seconds in LONG_IDLE_SECONDS),
@@ -90,6 +97,14 @@ def long_idle_seconds(text: str) -> tuple[float, ...]:
     return tuple(value for value in seconds if value > 0)
 
 
+def heavy_checks(names: list[str]) -> tuple[str, ...]:
+    """``--heavy`` as given: each a heavy check's name (bad input: one line, exit 2)."""
+    unknown = [name for name in names if name not in HEAVY_CHECKS]
+    if unknown:
+        raise BadInput(f"--heavy {unknown[0]!r}: expected one of {', '.join(repr(n) for n in HEAVY_CHECKS)}")
+    return tuple(names)
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     if args.repeat < 1 or args.reruns < 0:
         raise BadInput("--repeat must be at least 1 and --reruns at least 0")
@@ -107,6 +122,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         reruns=args.reruns,
         idle_seconds=args.idle,
         long_idle=long_idle_seconds(args.long_idle),
+        heavy=heavy_checks(args.heavy),
         deep=args.deep,
         every_mode=args.every_mode,
         processes=args.processes,

@@ -81,13 +81,15 @@ class ScenarioOptions:
     part: str = "all"
     deflate: bool = False  # the scripted clients offer permessage-deflate
     warmup: float = WARMUP_TIMEOUT  # DEAF_WARMUP where the mode's earlier session was deaf
+    heavy: tuple[str, ...] = ()  # with deep: only these heavy checks (empty: all)
 
     def args(self) -> list[str]:
         flags = ["--chat-deep"] * self.deep + ["--chat-first-of-server"] * self.first_of_server
         urls = ["--chat-urls", ",".join(self.urls)] if len(self.urls) > 1 else []
         part = ["--chat-part", self.part] if self.part != "all" else []
         warmup = ["--chat-warmup", str(self.warmup)] if self.warmup != WARMUP_TIMEOUT else []
-        return flags + urls + part + ["--chat-deflate"] * self.deflate + warmup
+        heavy = ["--chat-heavy", ",".join(self.heavy)] if self.heavy else []
+        return flags + urls + part + ["--chat-deflate"] * self.deflate + warmup + heavy
 
 
 def first_modes_of_servers(modes: Sequence[str]) -> set[str]:
@@ -173,6 +175,7 @@ def drive_modes(
     idle_seconds: float = IDLE_SECONDS,
     deflate: bool = False,
     long_idle: Sequence[float] = LONG_IDLE_SECONDS,
+    heavy: Sequence[str] = (),
 ) -> list[ModeRun]:
     """Each mode in turn (and again while ``run_again`` says so), the next ones already starting.
 
@@ -211,7 +214,7 @@ def drive_modes(
 
     def options_for(server: ServerGroup) -> ScenarioOptions:
         first = every_mode or server.record.name in firsts
-        return ScenarioOptions(deep, first, tuple(server.base_urls), deflate=deflate)
+        return ScenarioOptions(deep, first, tuple(server.base_urls), deflate=deflate, heavy=tuple(heavy))
 
     def finish(done: HeldMode, stopper: ThreadPoolExecutor) -> None:
         server, collector = done.server, done.collector

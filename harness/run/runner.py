@@ -25,7 +25,7 @@ from harness.run.expectations import LOG_ITEM, EnvFacts, Expectation
 from harness.run.idle import IDLE_CHECK, IDLE_SECONDS
 from harness.run.modes import ModeRun, drive_modes
 from harness.run.placement import cross_process_finding
-from harness.run.sessions import LONG_IDLE_SECONDS, deep_items
+from harness.run.sessions import HEAVY_CHECKS, LONG_IDLE_SECONDS, deep_items
 from harness.run.verdict import Observation, judge_mode, needs_rerun, unexpected_lines, worst
 from harness.sut.config import ChatOptions
 from harness.sut.prepare import PreparedSut, Progress, prepare
@@ -45,6 +45,7 @@ class RunOptions:
     reruns: int = 1  # extra runs of a mode with an unexpected failure
     idle_seconds: float = IDLE_SECONDS  # quiet time of the idle check (0: off)
     long_idle: tuple[float, ...] = LONG_IDLE_SECONDS  # deep: the long idle checks' quiet times (empty: none)
+    heavy: tuple[str, ...] = ()  # deep: only these heavy checks (empty: all of them)
     deep: bool = False  # the heavy checks too (or the env's suite says so)
     every_mode: bool = False  # per-server checks in every mode (or the env's suite says so)
     processes: int = 1  # server processes per mode, each on its own port (dev servers stay single)
@@ -174,6 +175,7 @@ def _run_modes(prepared: PreparedSut, options: RunOptions, result: dict[str, Any
         idle_seconds=options.idle_seconds,
         deflate=wanted.deflate,
         long_idle=options.long_idle,
+        heavy=options.heavy,
     )
     verdicts = []
     setup = [Observation("install", True, ""), Observation("migrate", True, "")]
@@ -278,7 +280,11 @@ def _store_verdicts(
     result["reason"] = "; ".join(v.reason for v in ordered if v.reason)
     result["unexpected"] = unexpected_lines(result["env"], everything)
     # Without --deep none of the deep checks ran; with it but no long idle, not the session ones.
-    not_run = list(deep_items()) if not result["deep"] else [] if options.long_idle else list(deep_items(heavy=False))
+    if not result["deep"]:
+        not_run = list(deep_items())
+    else:  # the long session checks without --long-idle, the heavy ones not picked by --heavy
+        not_run = [] if options.long_idle else list(deep_items(heavy=()))
+        not_run += [f"check:{name}" for name in HEAVY_CHECKS if options.heavy and name not in options.heavy]
     if options.idle_seconds <= 0:
         not_run.append(f"check:{IDLE_CHECK}")
     result["stale"] = stale_expectations(_facts(result), options.expectations, observed, not_run)

@@ -35,12 +35,12 @@ def long_idle_check(seconds: float) -> str:
 HEAVY_CHECKS = (REDIS_RESTART_CHECK, VANISHING_CHECK, SLOW_READER_CHECK)  # the deep scenarios' checks (issue 12)
 
 
-def deep_items(long_idle: Sequence[float] = LONG_IDLE_SECONDS, heavy: bool = True) -> tuple[str, ...]:
+def deep_items(long_idle: Sequence[float] = LONG_IDLE_SECONDS, heavy: Sequence[str] = HEAVY_CHECKS) -> tuple[str, ...]:
     """The deep checks' items: long or heavy, so a failure of theirs does not re-run the
     mode (minutes more); absent from a run without them, so an entry naming only them is
     not stale there.  No long idle check, no dead peer either (open_deep_checks)."""
     sessions = [long_idle_check(seconds) for seconds in long_idle] + [DEAD_PEER_CHECK] * bool(long_idle)
-    return tuple(f"check:{name}" for name in (*sessions, *HEAVY_CHECKS * heavy))
+    return tuple(f"check:{name}" for name in (*sessions, *heavy))
 
 
 class Watch(Protocol):
