@@ -7,6 +7,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import SimpleNamespace
 
+import pytest
+
+from harness.cli.run import heavy_checks, long_idle_seconds
+from harness.errors import BadInput
 from harness.run.deadpeer import DeadPeer
 from harness.run.plugin import Collector
 from harness.run.sessions import HeldMode
@@ -54,3 +58,12 @@ def test_a_dead_peer_that_could_not_open_is_ripe_at_a_fixed_time_and_says_why(tm
     [check] = held.collector.checks
     assert (check["name"], check["ok"], check["family"]) == ("dead peer detected", False, "sessions")
     assert str(check["detail"]).startswith("could not open the silent socket")
+
+
+def test_deep_options_take_what_they_name_and_refuse_the_rest_in_one_line() -> None:
+    assert long_idle_seconds("65,300") == (65.0, 300.0) and long_idle_seconds("0") == ()
+    assert heavy_checks(["Redis restart"]) == ("Redis restart",)
+    with pytest.raises(BadInput, match=r"^--long-idle 'soon': expected seconds between 0 and 600"):
+        long_idle_seconds("soon")
+    with pytest.raises(BadInput, match=r"^--heavy 'redis': expected one of 'Redis restart', "):
+        heavy_checks(["redis"])
