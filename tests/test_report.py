@@ -115,3 +115,15 @@ def test_markup_in_results_is_escaped(tmp_path: Path) -> None:
     results[0]["status"] = "fail"
     page = render_html(render_rst(results))  # raises on any docutils warning
     assert "weird *reason* with `ticks` and a_trailing_ |pipe|" in page  # shown as written, not as markup
+
+
+def test_a_dead_servers_long_reason_is_cut_on_the_outcome_line(tmp_path: Path) -> None:
+    """Every cell of every mode of a dead server made a 27 KB reason, over docutils' 10 000
+    characters a line: the report failed.  The line now keeps its first 1000."""
+    results = load_all(DATA)
+    results[0]["reason"] = "; ".join(f"mode: cell {n}: admin did not receive it" for n in range(1000))
+    results[0]["status"] = "fail"
+    rst = render_rst(results)
+    [line] = [line for line in rst.splitlines() if line.startswith("Outcome: ") and "cell 0:" in line]
+    assert line.endswith("… (the verdicts below say the rest)") and "cell 999" not in line
+    assert "cell 3:" in render_html(rst)  # docutils accepts it
