@@ -135,3 +135,15 @@ def run_harness(work_root: Path, tmp_path: Path) -> Callable[..., tuple[int, dic
         return done.returncode, result, done.stdout + done.stderr
 
     return run
+
+
+def check_named(result: dict[str, Any], name: str) -> dict[str, Any]:
+    """The one check of that name in a one-mode run's results."""
+    [check] = [c for c in result["checks"] if c["name"] == name]
+    return check
+
+
+def unexpected_items(result: dict[str, Any]) -> list[tuple[str, str]]:
+    """(item, outcome) of a one-mode run's items that are not known (a server's known ones aside)."""
+    [mode] = result["modes"]
+    return [(i["item"], i["outcome"]) for i in mode["items"] if i["outcome"] != "known"]

@@ -160,15 +160,23 @@ def test_c_ordinary():
 """
 
 
-def test_a_late_line_of_the_last_provoking_test_stays_provoked_and_ordinary_lines_do_not(tmp_path: Path) -> None:
+def _run_against_a_log(tmp_path: Path, module: str, tests: str) -> tuple[Collector, Path]:
+    """Run ``tests`` (a test module's source, ``{log}`` its log's path) under a Collector.
+    Each caller its own ``module`` name: pytest runs in this process, where a module name
+    already imported from another folder is a collection error."""
     log = tmp_path / "server.log"
     log.write_text("")
-    (tmp_path / "test_probes.py").write_text(PROVOKING_TESTS.format(log=str(log)))
+    (tmp_path / f"{module}.py").write_text(tests.format(log=str(log)))
     (tmp_path / "conftest.py").write_text(
         "def pytest_configure(config):\n    config.addinivalue_line('markers', 'provokes_server_errors: provokes')\n"
     )
     collector = Collector(server_log=log)
     assert pytest.main([str(tmp_path), "-q", "-p", "no:cacheprovider"], plugins=[collector]) == 0
+    return collector, log
+
+
+def test_a_late_line_of_the_last_provoking_test_stays_provoked_and_ordinary_lines_do_not(tmp_path: Path) -> None:
+    collector, log = _run_against_a_log(tmp_path, "test_probes", PROVOKING_TESTS)
     text = log.read_text()
     ranges = {name: text[start:end] for name, start, end in collector.provoked}
     # No grace between two provoking tests; the last one waits for its late line.
@@ -195,13 +203,6 @@ def test_b_ordinary():
 def test_a_provoking_test_that_sent_nothing_owes_no_grace(tmp_path: Path) -> None:
     """A deaf session's probes send nothing: the next ordinary test starts at once, so a
     line written 0.3 s later is that test's (with the grace it would be the probe's)."""
-    log = tmp_path / "server.log"
-    log.write_text("")
-    (tmp_path / "test_silent.py").write_text(SILENT_PROBE_TESTS.format(log=str(log)))
-    (tmp_path / "conftest.py").write_text(
-        "def pytest_configure(config):\n    config.addinivalue_line('markers', 'provokes_server_errors: provokes')\n"
-    )
-    collector = Collector(server_log=log)
-    assert pytest.main([str(tmp_path), "-q", "-p", "no:cacheprovider"], plugins=[collector]) == 0
+    collector, log = _run_against_a_log(tmp_path, "test_silent", SILENT_PROBE_TESTS)
     assert log.read_text() == "unprovoked\n"
     assert collector.provoked == [("test_a_probe_that_sent_nothing", 0, 0)]
