@@ -35,7 +35,7 @@ import websocket
 from harness.run.delivery import ChatSession
 from harness.run.probes import HandshakeRefused, close_quietly, open_socket
 from harness.run.robustness import Finding, health
-from harness.sut.usage import Usage, tree_usage
+from harness.sut.usage import Usage, tree_processes, tree_usage
 
 CHECK = "vanishing clients"
 VANISHING = 200  # clients that complete the handshake, then drop TCP
@@ -84,12 +84,9 @@ def read_tree(pids: list[int], redis: tuple[str, int] | None) -> Reading:
     if redis is None:
         return Reading(usage.rss_bytes, usage.fds)
     to_redis = 0
-    for pid in pids:
+    for proc in tree_processes(pids):
         with contextlib.suppress(psutil.Error):
-            root = psutil.Process(pid)
-            for proc in (root, *root.children(recursive=True)):
-                with contextlib.suppress(psutil.Error):
-                    to_redis += sum(1 for c in proc.net_connections("tcp") if c.raddr and tuple(c.raddr) == redis)
+            to_redis += sum(1 for c in proc.net_connections("tcp") if c.raddr and tuple(c.raddr) == redis)
     return Reading(usage.rss_bytes, usage.fds, to_redis)
 
 

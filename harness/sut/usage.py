@@ -15,19 +15,21 @@ class Usage:
     rss_bytes: int
     fds: int
 
-    def text(self) -> str:
-        return f"{self.rss_bytes / 2**20:.1f} MiB, {self.fds} fds"
 
-
-def tree_usage(pids: Iterable[int]) -> Usage:
-    """The sum over each of ``pids`` and its descendants (a process that exits meanwhile counts nothing)."""
+def tree_processes(pids: Iterable[int]) -> list[psutil.Process]:
+    """Each of ``pids`` and its descendants, once each (one that exited is left out)."""
     procs: dict[int, psutil.Process] = {}
     for pid in pids:
         with contextlib.suppress(psutil.Error):
             root = psutil.Process(pid)
             procs.update({proc.pid: proc for proc in (root, *root.children(recursive=True))})
+    return list(procs.values())
+
+
+def tree_usage(pids: Iterable[int]) -> Usage:
+    """The sum over each of ``pids`` and its descendants (a process that exits meanwhile counts nothing)."""
     rss = fds = 0
-    for proc in procs.values():
+    for proc in tree_processes(pids):
         with contextlib.suppress(psutil.Error):
             rss += proc.memory_info().rss
             fds += proc.num_fds()
