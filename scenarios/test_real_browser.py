@@ -15,6 +15,7 @@ from harness.browser.shared import shared_browser
 from harness.clients import DEAF_WARMUP, WARMUP_TIMEOUT
 from harness.fixtures import USERS
 from harness.run.delivery import ChatSession
+from harness.run.per_server import REAL_BROWSER
 from harness.stacks import stack_for
 
 
@@ -29,7 +30,7 @@ def test_chat_page_in_a_real_browser(request: pytest.FixtureRequest, chat_url: s
     warmup = DEAF_WARMUP if _deaf_server(request) else WARMUP_TIMEOUT
     finding = check_chat_page(browser, chat_url, protocol, warmup)
     record_fact("browser", finding.as_dict())
-    record_check("real browser", finding.ok, finding.detail, family="browser", value=finding.extensions or "none")
+    record_check(REAL_BROWSER, finding.ok, finding.detail, family="browser", value=finding.extensions or "none")
     assert finding.ok, finding.detail
 
 

@@ -8,6 +8,7 @@ import secrets
 import pytest
 
 from harness.run import badinput
+from harness.run.per_server import MESSAGE_SIZE, PLAIN_GET
 from harness.run.plugin import SENT_NOTHING
 from harness.run.probes import echo_path
 from harness.run.robustness import deaf_note, health, judge_size, message_size_limit
@@ -33,13 +34,13 @@ def _skip_if_deaf(chat, name: str, record_check, request: pytest.FixtureRequest)
 
 
 def test_message_size_limit(chat, echo, record_check, request: pytest.FixtureRequest) -> None:
-    _skip_if_deaf(chat, "message size limit", record_check, request)
+    _skip_if_deaf(chat, MESSAGE_SIZE, record_check, request)
     admin = chat.clients["admin"]
     heartbeats = tuple(chat.protocol.heartbeats)
     found = judge_size(*message_size_limit(admin.base_url, admin.cookie_header(), echo, heartbeats))
     healthy, state = health(chat)
     ok, detail = found.ok and healthy, f"{found.detail}; {state}"
-    record_check("message size limit", ok, detail, family=FAMILY, value=found.value)
+    record_check(MESSAGE_SIZE, ok, detail, family=FAMILY, value=found.value)
     assert ok, detail
 
 
@@ -72,12 +73,12 @@ def test_bad_frame(name: str, chat, echo, record_check, request: pytest.FixtureR
 
 
 def test_plain_get_to_socket_urls(chat, request: pytest.FixtureRequest, record_check) -> None:
-    _skip_if_deaf(chat, "plain GET to a socket URL", record_check, request)
+    _skip_if_deaf(chat, PLAIN_GET, record_check, request)
     admin = chat.clients["admin"]
     stack = stack_for(request.config.getoption("--chat-stack"))
     paths = [chat.protocol.socket_path(), stack.probe_socket_path()]
     behaved, detail, value = badinput.plain_get_check(admin.base_url, admin.cookie_header(), paths)
     healthy, state = health(chat)
     ok = behaved and healthy
-    record_check("plain GET to a socket URL", ok, f"{detail}; {state}", family=FAMILY, value=value)
+    record_check(PLAIN_GET, ok, f"{detail}; {state}", family=FAMILY, value=value)
     assert ok, f"{detail}; {state}"

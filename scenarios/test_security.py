@@ -8,6 +8,7 @@ from concurrent.futures import Future
 
 import pytest
 
+from harness.run.per_server import FOREIGN_ORIGIN
 from harness.run.security import (
     LogoutWatch,
     claim_watch,
@@ -42,7 +43,7 @@ def test_logout_watch_starts(logout_watch: Future[LogoutWatch | None]) -> None:
 @pytest.mark.per_server
 def test_foreign_origin_refused(chat, record_check) -> None:
     found = origin_check(chat)
-    record_check("foreign Origin refused", found.ok, found.detail, family=FAMILY, value=found.value)
+    record_check(FOREIGN_ORIGIN, found.ok, found.detail, family=FAMILY, value=found.value)
     assert found.ok, found.detail
 
 

@@ -196,3 +196,16 @@ def test_the_in_memory_layer_is_known_to_fail_only_across_two_processes() -> Non
     assert not any(e.matches(two, "daphne+inmemory", local) for e in entries)
     assert not any(e.matches(one, "daphne+inmemory", crossing) for e in entries)
     assert not any(e.matches(two, "daphne+redis", crossing) for e in entries)
+
+
+def test_a_flaky_log_line_that_was_not_logged_is_not_stale(tmp_path: Path) -> None:
+    path = tmp_path / "expectations.toml"
+    path.write_text(
+        '[[expect]]\nid = "log"\noutcome = "flaky"\ncause = "c"\nupstream = ["u"]\n'
+        '[expect.when]\nexception = ["Task was destroyed*"]\n'
+    )
+    flaky = load_expectations(path)
+    ran = {"": [Observation("install", True, "")], "runserver": _runs(True)[0]}
+    assert stale_expectations(WS4REDIS, flaky, ran) == []
+    path.write_text(path.read_text().replace('"flaky"', '"fail"'))  # a defect that should show, and did not
+    assert stale_expectations(WS4REDIS, load_expectations(path), ran) == ["log"]

@@ -71,6 +71,12 @@ def add_parser(sub: Any) -> None:
         "(as the env suffix -browser)",
     )
     run.add_argument(
+        "--server-checks",
+        action="store_true",
+        help="the checks that do not depend on the layer (real browser, message size, bad frames, plain GET, "
+        "foreign Origin) even in a row that leaves them to its column's (see README, The full matrix)",
+    )
+    run.add_argument(
         "--processes",
         default="1",  # checked by check_processes: a bad value is one line
         help="run each mode as N server processes, each on its own port, with admin, john and mary "
@@ -125,6 +131,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         heavy=heavy_checks(args.heavy),
         deep=args.deep,
         every_mode=args.every_mode,
+        server_checks=args.server_checks,
         processes=args.processes,
         deflate=args.deflate,
     )

@@ -51,6 +51,8 @@ def _short(text: str) -> str:
 
 def browser_cell(result: dict[str, Any], mode: str) -> str:
     """"✓ permessage-deflate", "✗ console error: … (extensions: none)", "─ not tested: no browser"."""
+    if not result.get("server_checks", True):  # a row of full that leaves it to its column's
+        return f"{STATUS_SYMBOL['not-tested']} not run here: see {result['server_checks_row']}"
     found = _fact(result, mode)
     if found is None:
         return f"{STATUS_SYMBOL['not-tested']} not tested"

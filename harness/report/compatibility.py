@@ -155,6 +155,9 @@ def render_env(result: dict[str, Any]) -> list[str]:
         facts.append(("Variant", esc(result["variant"])))
     if result.get("suite"):
         facts.append(("Suite", esc(SUITES[result["suite"]].summary if result["suite"] in SUITES else result["suite"])))
+    if not result.get("server_checks", True):
+        where = f"they run in ``{result['server_checks_row']}``, its column's row (README, The full matrix)"
+        facts.append(("Server checks", f"not run in this row: {where}"))
     if "fast_password_hasher" in result:
         fast = result["fast_password_hasher"]
         hasher = "Django's MD5 hasher first (as Django advises for tests)" if fast else "the project's own"

@@ -85,6 +85,7 @@ class Grid:
     missing: list[str]  # envs of the matrix without a results file
     variants: list[GridCell] = field(default_factory=list)  # variant envs with results, listed under the grid
     browser: list[GridCell] = field(default_factory=list)  # the "real browser" row, one cell per Python
+    server_checks_everywhere: bool = True  # no row left the server checks to its column's
 
 
 def _title(release_key: str) -> str:
@@ -133,7 +134,8 @@ def grids(all_results: list[dict[str, Any]]) -> list[Grid]:
         browser = []
         if has_browser(ran):  # every env of the release, suites and variants included, by Python
             browser = [GridCell(*column_mark([r for r in ran if keys[r["env"]].python == p])) for p in pythons]
-        out.append(Grid(_title(release_key), pythons, rows, missing, variants, browser))
+        everywhere = all(r.get("server_checks", True) for r in ran)
+        out.append(Grid(_title(release_key), pythons, rows, missing, variants, browser, everywhere))
     return out
 
 
@@ -188,7 +190,16 @@ def render_grids(all_grids: list[Grid]) -> list[str]:
         out += [
             'The row "real browser" is the chat page in headless Chromium (john logs in through the form '
             "and chats with scripted admin and mary), over every env of that Python column: ✓ when every "
-            "server's check passed, else each server's mark; ─ not tested (no browser installed).",
+            "server's check passed, else each server's mark; ─ not tested (no browser installed, or no "
+            "row of that Python ran the server checks).",
+            "",
+        ]
+    if any(not grid.server_checks_everywhere for grid in all_grids):
+        out += [
+            "A row that only ``full`` or ``wide`` adds leaves the server checks (the real browser, message "
+            "size, bad frames, a plain GET, a foreign Origin) to one row of its Django line: the newest "
+            "Python the stack line declares for it. Its cell judges the delivery matrix and the per-mode "
+            "checks in every server × layer mode (README, The full matrix).",
             "",
         ]
     for grid in all_grids:

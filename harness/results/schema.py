@@ -126,6 +126,8 @@ def new_result(env: str, python: str, django: str, stack_name: str, stack_versio
         "suite": "",  # e.g. "deep": the env-name suffix that added checks
         "deep": False,  # the heavy checks ran
         "every_mode": False,  # per-server checks ran in every mode, not the first of each server
+        "server_checks": True,  # per-server checks ran (a row of full may leave them to its column's)
+        "server_checks_row": "",  # where they did not: the env of this column that runs them
         "modes": [],
         "servers": [],
         "deliveries": [],

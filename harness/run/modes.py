@@ -170,6 +170,7 @@ def drive_modes(
     timings: dict[str, float],
     deep: bool = False,
     every_mode: bool = False,
+    server_checks: bool = True,
     servers_ahead: int = 2,
     processes: int = 1,
     idle_seconds: float = IDLE_SECONDS,
@@ -180,7 +181,7 @@ def drive_modes(
     """Each mode in turn (and again while ``run_again`` says so), the next ones already starting.
 
     ``deep`` adds the heavy checks; per-server checks run in the first mode of each
-    server, or in every mode with ``every_mode``.
+    server, or in every mode with ``every_mode``, or nowhere without ``server_checks``.
 
     A mode's idle sockets open as soon as its server is ready; the mode is judged (and
     its server stopped) once they have been quiet ``idle_seconds``, while later modes run.
@@ -213,7 +214,7 @@ def drive_modes(
     runs: list[ModeRun] = []
 
     def options_for(server: ServerGroup) -> ScenarioOptions:
-        first = every_mode or server.record.name in firsts
+        first = server_checks and (every_mode or server.record.name in firsts)
         return ScenarioOptions(deep, first, tuple(server.base_urls), deflate=deflate, heavy=tuple(heavy))
 
     def finish(done: HeldMode, stopper: ThreadPoolExecutor) -> None:
@@ -236,7 +237,8 @@ def drive_modes(
     ):
         try:
             start_ahead()
-            prestart()  # the real-browser check's Chromium starts with the servers, not in a mode's time
+            if server_checks:  # the real-browser check's Chromium starts with the servers, not in a mode's time
+                prestart()
             while live or driven:
                 if live:
                     server, attempt, opening = live[0]

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.errors import InstallError, InterpreterMissing, RedisUnavailable, SetupError
+from harness.matrix.depth import column_row, runs_server_checks
 from harness.matrix.envs import EnvSpec
 from harness.results.files import save
 from harness.results.schema import ModeVerdict, new_result, timestamp
@@ -24,6 +25,7 @@ from harness.run.delivery import cell_item, delivery_cells
 from harness.run.expectations import LOG_ITEM, EnvFacts, Expectation
 from harness.run.idle import IDLE_CHECK, IDLE_SECONDS
 from harness.run.modes import ModeRun, drive_modes
+from harness.run.per_server import per_server_items
 from harness.run.placement import cross_process_finding
 from harness.run.sessions import HEAVY_CHECKS, LONG_IDLE_SECONDS, deep_items
 from harness.run.verdict import Observation, judge_mode, needs_rerun, unexpected_lines, worst
@@ -48,6 +50,7 @@ class RunOptions:
     heavy: tuple[str, ...] = ()  # deep: only these heavy checks (empty: all of them)
     deep: bool = False  # the heavy checks too (or the env's suite says so)
     every_mode: bool = False  # per-server checks in every mode (or the env's suite says so)
+    server_checks: bool = False  # per-server checks even in a row that leaves them to its column's (depth.py)
     processes: int = 1  # server processes per mode, each on its own port (dev servers stay single)
     deflate: bool = False  # scripted clients offer permessage-deflate (or the env's suite says so)
 
@@ -59,6 +62,7 @@ class ChecksWanted:
     deep: bool = False
     every_mode: bool = False
     deflate: bool = False
+    server_checks: bool = True  # the per-server checks, in the first mode of each server (or every mode)
 
 
 def checks_wanted(spec: EnvSpec, options: RunOptions) -> ChecksWanted:
@@ -67,6 +71,7 @@ def checks_wanted(spec: EnvSpec, options: RunOptions) -> ChecksWanted:
         deep=options.deep or suite.deep,
         every_mode=options.every_mode or suite.every_mode,
         deflate=options.deflate or suite.deflate,
+        server_checks=options.server_checks or options.every_mode or runs_server_checks(spec),
     )
 
 
@@ -77,6 +82,8 @@ def run_env(spec: EnvSpec, options: RunOptions) -> dict[str, Any]:
     wanted = checks_wanted(spec, options)
     result["suite"], result["deep"], result["every_mode"] = spec.suite, wanted.deep, wanted.every_mode
     result["deflate"] = wanted.deflate
+    result["server_checks"] = wanted.server_checks
+    result["server_checks_row"] = "" if wanted.server_checks else column_row(spec)
     result["started_at"] = timestamp()
     if options.processes > 1:
         result["processes"] = options.processes
@@ -170,6 +177,7 @@ def _run_modes(prepared: PreparedSut, options: RunOptions, result: dict[str, Any
         timings,
         deep=wanted.deep,
         every_mode=wanted.every_mode,
+        server_checks=wanted.server_checks,
         servers_ahead=options.servers_ahead,
         processes=options.processes,
         idle_seconds=options.idle_seconds,
@@ -287,6 +295,8 @@ def _store_verdicts(
         not_run += [f"check:{name}" for name in HEAVY_CHECKS if options.heavy and name not in options.heavy]
     if options.idle_seconds <= 0:
         not_run.append(f"check:{IDLE_CHECK}")
+    if not result["server_checks"]:  # left to the column's row (harness/matrix/depth.py)
+        not_run += per_server_items()
     result["stale"] = stale_expectations(_facts(result), options.expectations, observed, not_run)
 
 
@@ -299,11 +309,14 @@ def stale_expectations(
     """Entries that select this env and a mode that ran, yet name none of its items.
 
     An entry that names only items this run left out (``not_run``: the deep checks
-    without --deep) is not stale: it had nothing to judge.
+    without --deep) is not stale: it had nothing to judge.  Nor is a flaky entry that
+    names only logged exceptions: a run without the line is one where it did not flake.
     """
     stale = []
     for entry in expectations:
         if entry.conformance_only or not entry.applies_to_env(facts):
+            continue
+        if entry.outcome == "flaky" and entry.exceptions and not entry.items:
             continue
         if entry.items and all(any(fnmatch.fnmatchcase(i, p) for i in not_run) for p in entry.items):
             continue

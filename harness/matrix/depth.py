@@ -1,0 +1,44 @@
+"""Which rows run the server checks: the checks that do not depend on the layer
+(scenario marker ``per_server``: the real browser, message size, bad frames, a plain
+GET, a foreign Origin), which cost three quarters of a row's time.
+
+Every curated env (the labels seed, ws4redis, channels, variants, and their -latest
+twins) and every suite env runs them.  A row that only ``full`` or ``wide`` adds runs
+the delivery matrix and the per-mode checks in every server × layer mode, and leaves
+the server checks to one row of its column (stack line and Django line): the newest
+Python the line declares for that Django, or in a column past the line's declared
+Djangos, its one row.  So each column of the grid has the server checks, at a third of
+their cost; ``harness run --server-checks`` runs them in any row.
+"""
+
+from __future__ import annotations
+
+from harness.matrix.envs import EnvSpec, env_name
+from harness.matrix.labels import LABELS
+from harness.matrix.support import border_cells, declared_cells
+
+CURATED_LABELS = ("seed", "ws4redis", "channels", "variants")
+
+
+def _curated() -> frozenset[str]:
+    return frozenset(name for label in CURATED_LABELS for name in LABELS[label])
+
+
+CURATED: frozenset[str] = _curated()
+
+
+def column_row(spec: EnvSpec) -> str:
+    """The env of ``spec``'s column (its stack line and Django line) that runs the server checks."""
+    declared = [python for python, django in declared_cells(spec.release_key) if django == spec.django]
+    if not declared:  # a Django past the line: the column's rows are border rows
+        declared = [python for python, django in border_cells(spec.release_key) if django == spec.django]
+    python = max(declared, default=spec.python)
+    return env_name(python, spec.django, spec.release_key)
+
+
+def runs_server_checks(spec: EnvSpec) -> bool:
+    """Whether ``spec``'s own run includes the server checks (without --server-checks)."""
+    if spec.suite or spec.variant:
+        return True
+    base = env_name(spec.python, spec.django, spec.release_key)
+    return base in CURATED or column_row(spec) == base
