@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import configparser
 import os
 import signal
+import threading
 import time
 from pathlib import Path
 
@@ -67,3 +69,23 @@ def test_ctrl_c_during_a_spawn_still_leaves_the_child_registered(tmp_path: Path,
     assert len(orphans) == 1  # registered before the interrupt was delivered
     stop_all()
     assert not _alive(orphans[0].pid)
+
+
+def test_a_signal_during_stop_all_waits_until_every_process_is_gone(tmp_path: Path) -> None:
+    """A terminal's Ctrl-C reaches the driver twice and tox adds SIGTERM: none may cut the stop short."""
+    script = "trap '' INT; sleep 60 & wait"  # stops at TERM, 3 s after the INT
+    processes = [ManagedProcess(["bash", "-c", script], tmp_path / f"log{i}") for i in range(3)]
+    timer = threading.Timer(0.5, os.kill, (os.getpid(), signal.SIGINT))
+    timer.start()
+    started = time.monotonic()
+    with pytest.raises(KeyboardInterrupt):
+        stop_all()
+    assert not any(p.alive() for p in processes)  # all stopped before the interrupt was raised
+    assert time.monotonic() - started < 2 * procs.STOP_STEPS[0][1]  # at once, not one after another
+
+
+def test_tox_gives_the_driver_time_to_stop_its_children() -> None:
+    config = configparser.ConfigParser(interpolation=None)
+    config.read(Path(__file__).parents[1] / "tox.ini")
+    assert float(config["testenv"]["interrupt_timeout"]) >= procs.STOP_ALL_SECONDS + 10  # + results and browser
+    assert float(config["testenv"]["terminate_timeout"]) >= procs.STOP_ALL_SECONDS

@@ -107,12 +107,14 @@ def run_env(spec: EnvSpec, options: RunOptions) -> dict[str, Any]:
     except Exception as exc:  # a harness bug must still leave a results file
         _harness_error(result, f"harness error: {type(exc).__name__}: {exc}")
     finally:
-        stop_all()
-        _record_preparation(result, progress, options)
-        if failed_setup:
-            _judge_setup(result, options, failed_setup)
-        result["finished_at"] = timestamp()
-        save(result, options.results_dir)
+        try:
+            stop_all()  # a signal that came meanwhile is raised here: the results are still written
+        finally:
+            _record_preparation(result, progress, options)
+            if failed_setup:
+                _judge_setup(result, options, failed_setup)
+            result["finished_at"] = timestamp()
+            save(result, options.results_dir)
     return result
 
 

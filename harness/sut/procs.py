@@ -145,12 +145,24 @@ class ManagedProcess:
             time.sleep(0.05)
 
 
+# The longest stop_all takes: every process stops at once, each within its steps.
+STOP_ALL_SECONDS = sum(grace for _, grace in STOP_STEPS)
+
+
 def stop_all() -> None:
-    """Stop every process still registered (used on Ctrl-C and at exit)."""
+    """Stop every process still registered (used on Ctrl-C and at exit), all at once.
+
+    A Ctrl-C at a terminal reaches the driver twice (its own, then tox's), and tox
+    follows with SIGTERM: a signal that cut this short would orphan the rest, so it
+    is delivered once every process is gone."""
     with _LIVE_LOCK:
         live = list(_LIVE)
-    for process in live:
-        process.stop()
+    with _interrupts_deferred():
+        stoppers = [threading.Thread(target=process.stop, name="stop-all") for process in live]
+        for stopper in stoppers:
+            stopper.start()
+        for stopper in stoppers:
+            stopper.join()
 
 
 def run_command(
