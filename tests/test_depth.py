@@ -83,3 +83,14 @@ def test_a_row_without_them_says_where_they_ran() -> None:
     page = "\n".join(render_env(result))
     assert ":Server checks: not run in this row: they run in ``py312-django50-channels4``" in page
     assert browser_cell(result, "daphne+redis") == "─ not run here: see py312-django50-channels4"
+
+
+def test_the_columns_row_is_the_newest_python_with_an_interpreter_here() -> None:
+    spec = parse_env_name("py27-django110-ws4redis05")  # ws4redis 0.5 declares Django 1.10 on 2.7, 3.4, 3.5
+
+    def without_34_35(python: tuple[int, int]) -> bool:
+        return python not in {(3, 4), (3, 5)}
+
+    assert column_row(spec) == "py35-django110-ws4redis05" and not runs_server_checks(spec)
+    assert column_row(spec, without_34_35) == "py27-django110-ws4redis05" and runs_server_checks(spec, without_34_35)
+    assert column_row(spec, lambda python: False) == "py35-django110-ws4redis05"  # none here: the newest

@@ -11,6 +11,7 @@ from harness.cli.main import main
 from harness.errors import ReportError
 from harness.report import write as report
 from harness.report.compatibility import summary_rows
+from harness.report.found import affected_text
 from harness.report.write import render_html, render_rst, write_report
 from harness.results.files import load_all
 
@@ -127,3 +128,17 @@ def test_a_dead_servers_long_reason_is_cut_on_the_outcome_line(tmp_path: Path) -
     [line] = [line for line in rst.splitlines() if line.startswith("Outcome: ") and "cell 0:" in line]
     assert line.endswith("… (the verdicts below say the rest)") and "cell 999" not in line
     assert "cell 3:" in render_html(rst)  # docutils accepts it
+
+
+def test_a_finding_across_a_full_matrix_stays_one_short_cell() -> None:
+    """A known defect in 60 envs of 9 modes each passed docutils' 10,000-character line limit."""
+    modes = [f"{server}+{layer}" for server in ("runserver", "daphne", "uvicorn") for layer in ("redis", "pubsub", "x")]
+    affected = {f"py3{i:02d}-django42-channels4": list(modes) for i in range(60)}
+    affected["py311-django52-channels4"] = ["daphne+redis"]
+    modes_of = {env: list(modes) for env in affected}
+    text = affected_text(affected, modes_of)
+    assert text.startswith("py300-django42-channels4; py301-django42-channels4;")
+    assert text.endswith("; and 21 more envs (each env's section has it)") and len(text) < 2000
+    assert affected_text({"py311-django52-channels4": ["daphne+redis"]}, modes_of) == (
+        "py311-django52-channels4 (daphne+redis)"
+    )

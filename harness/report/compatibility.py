@@ -104,7 +104,9 @@ def render_summary(rows: list[SummaryRow]) -> list[str]:
 
 def _item_text(item: ItemVerdict) -> str:
     runs = f" ({item.failures}/{item.runs} runs failed)" if item.runs > 1 else ""
-    why = f"{item.expectation}: {item.cause}" if item.expectation else item.detail
+    # An entry's cause is told once, in "What this run found": here its id (a full
+    # matrix repeated each cause in every mode of every env, 60 % of the main page).
+    why = item.expectation or item.detail
     return f"{item.item}: {STATUS_LABEL[item.outcome]}{runs} — {why}"
 
 
@@ -122,14 +124,16 @@ def render_verdicts(result: dict[str, Any]) -> list[str]:
         runs = f"{verdict.runs}" if verdict.runs else "─"
         passed = f"{verdict.passed}/{verdict.item_count}"
         rows.append([esc(verdict.name or "setup"), bold(verdict_text(verdict)), runs, passed, esc(items)])
-    return ["Verdicts (items: the start, the scenarios, each delivery cell and check):", ""] + list_table(
+    intro = "Verdicts (items: the start, the scenarios, each delivery cell and check; a known failure names its "
+    intro += "entry, whose cause is in `What this run found`_):"
+    return [intro, ""] + list_table(
         ["Server mode", "Verdict", "Runs", "Items passed", "What did not pass, and why"], rows
     )
 
 
 # The outcome line's reason, cut: docutils refuses a line over 10 000 characters, and a
 # dead server's reason names every cell of every mode (27 KB seen).
-REASON_CHARS = 1000
+REASON_CHARS = 300
 
 
 def render_env(result: dict[str, Any]) -> list[str]:

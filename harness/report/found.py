@@ -70,9 +70,20 @@ def findings(all_results: list[dict[str, Any]]) -> list[Finding]:
     return sorted(found.values(), key=lambda f: (order[f.status], -len(f.affected), f.cause))
 
 
-def _affected(finding: Finding) -> str:
-    parts = [f"{env} ({', '.join(modes)})" if modes else env for env, modes in finding.affected.items()]
-    return "; ".join(parts)
+# Envs named in one cell: a full matrix's list (a known defect in 50 envs, every mode
+# named) passed docutils' 10,000-character line limit and stopped the report.
+AFFECTED_ENVS = 40
+
+
+def affected_text(affected: dict[str, list[str]], modes_of: dict[str, list[str]] | None = None) -> str:
+    """ "env; env (mode, mode)": an env alone where every mode it ran is affected (``modes_of``),
+    at most AFFECTED_ENVS envs, then how many more."""
+    parts = []
+    for env, modes in list(affected.items())[:AFFECTED_ENVS]:
+        whole = not modes or (modes_of is not None and set(modes_of.get(env, ())) <= set(modes))
+        parts.append(env if whole else f"{env} ({', '.join(modes)})")
+    more = len(affected) - AFFECTED_ENVS
+    return "; ".join(parts) + (f"; and {more} more envs (each env's section has it)" if more > 0 else "")
 
 
 def render_findings(all_results: list[dict[str, Any]]) -> list[str]:
@@ -87,12 +98,14 @@ def render_findings(all_results: list[dict[str, Any]]) -> list[str]:
     ]
     if not items:
         return out + ["Nothing failed.", ""]
+    modes_of = {r["env"]: [mode.name for mode in mode_verdicts(r)] for r in all_results}
     rows = []
     for finding in items:
         links = ", ".join(f"`{esc(_short(url))} <{url}>`__" for url in finding.upstream) or "─"
         outcomes = ", ".join(STATUS_LABEL[o] for o in sorted(finding.outcomes))
-        rows.append([bold(finding.status), esc(finding.cause), outcomes, links, esc(_affected(finding))])
-    return out + list_table(["Known?", "Cause", "Outcome", "Upstream", "Envs (modes)"], rows)
+        affected = esc(affected_text(finding.affected, modes_of))
+        rows.append([bold(finding.status), esc(finding.cause), outcomes, links, affected])
+    return out + list_table(["Known?", "Cause", "Outcome", "Upstream", "Envs (modes, where not all)"], rows)
 
 
 def _short(url: str) -> str:

@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from harness.report.found import affected_text
 from harness.report.rst import esc, heading, list_table
 from harness.results.schema import mode_verdicts
 from harness.run.deadpeer import DEAD_PEER_CHECK
@@ -105,7 +106,7 @@ def render_server_logs(all_results: Iterable[dict[str, Any]]) -> list[str]:
     rows = []
     for entry in logged:
         where = f" (at {entry.where})" if entry.where else ""
-        envs = "; ".join(f"{env} ({', '.join(modes)})" for env, modes in entry.affected.items())
+        envs = affected_text(entry.affected)
         known = ", ".join(sorted(entry.known)) or ("new" if entry.phase == "run" else "─")
         rows.append(
             [

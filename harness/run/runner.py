@@ -17,7 +17,7 @@ from typing import Any
 
 from harness.errors import InstallError, InterpreterMissing, RedisUnavailable, SetupError
 from harness.matrix.depth import column_row, runs_server_checks
-from harness.matrix.envs import EnvSpec
+from harness.matrix.envs import EnvSpec, Version
 from harness.results.files import save
 from harness.results.schema import ModeVerdict, new_result, timestamp
 from harness.run.axis import stack_axis
@@ -30,6 +30,7 @@ from harness.run.placement import cross_process_finding
 from harness.run.sessions import HEAVY_CHECKS, LONG_IDLE_SECONDS, deep_items
 from harness.run.verdict import Observation, judge_mode, needs_rerun, unexpected_lines, worst
 from harness.sut.config import ChatOptions
+from harness.sut.interpreters import find_interpreter
 from harness.sut.prepare import PreparedSut, Progress, prepare
 from harness.sut.procs import stop_all
 from harness.sut.spread import processes_for
@@ -71,8 +72,12 @@ def checks_wanted(spec: EnvSpec, options: RunOptions) -> ChecksWanted:
         deep=options.deep or suite.deep,
         every_mode=options.every_mode or suite.every_mode,
         deflate=options.deflate or suite.deflate,
-        server_checks=options.server_checks or options.every_mode or runs_server_checks(spec),
+        server_checks=options.server_checks or options.every_mode or runs_server_checks(spec, _interpreter_here),
     )
+
+
+def _interpreter_here(python: Version) -> bool:
+    return find_interpreter(".".join(map(str, python))) is not None
 
 
 def run_env(spec: EnvSpec, options: RunOptions) -> dict[str, Any]:
@@ -83,7 +88,7 @@ def run_env(spec: EnvSpec, options: RunOptions) -> dict[str, Any]:
     result["suite"], result["deep"], result["every_mode"] = spec.suite, wanted.deep, wanted.every_mode
     result["deflate"] = wanted.deflate
     result["server_checks"] = wanted.server_checks
-    result["server_checks_row"] = "" if wanted.server_checks else column_row(spec)
+    result["server_checks_row"] = "" if wanted.server_checks else column_row(spec, _interpreter_here)
     result["started_at"] = timestamp()
     if options.processes > 1:
         result["processes"] = options.processes
