@@ -131,8 +131,9 @@ def render_verdicts(result: dict[str, Any]) -> list[str]:
     )
 
 
-# The outcome line's reason, cut: docutils refuses a line over 10 000 characters, and a
-# dead server's reason names every cell of every mode (27 KB seen).
+# The outcome line's reason, cut: docutils refuses a line over 10 000 characters, a
+# dead server's reason names every cell of every mode (27 KB seen), and the verdicts
+# below say the rest (300 keeps a full matrix's main page short).
 REASON_CHARS = 300
 
 
