@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import fnmatch
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -76,6 +77,7 @@ def checks_wanted(spec: EnvSpec, options: RunOptions) -> ChecksWanted:
     )
 
 
+@functools.cache  # each probe runs the interpreter; a run asks for a column's Pythons more than once
 def _interpreter_here(python: Version) -> bool:
     return find_interpreter(".".join(map(str, python))) is not None
 

@@ -35,7 +35,7 @@ import websocket
 from harness.run.delivery import ChatSession
 from harness.run.probes import HandshakeRefused, close_quietly, open_socket
 from harness.run.robustness import Finding, health
-from harness.sut.usage import Usage, tree_processes, tree_usage
+from harness.sut.usage import Usage, tree_processes, usage_of
 
 CHECK = "vanishing clients"
 VANISHING = 200  # clients that complete the handshake, then drop TCP
@@ -80,11 +80,12 @@ def peer_address(host: str, port: int) -> tuple[str, int]:
 
 
 def read_tree(pids: list[int], redis: tuple[str, int] | None) -> Reading:
-    usage: Usage = tree_usage(pids)
+    procs = tree_processes(pids)  # one walk of the tree for the usage and the Redis connections
+    usage: Usage = usage_of(procs)
     if redis is None:
         return Reading(usage.rss_bytes, usage.fds)
     to_redis = 0
-    for proc in tree_processes(pids):
+    for proc in procs:
         with contextlib.suppress(psutil.Error):
             to_redis += sum(1 for c in proc.net_connections("tcp") if c.raddr and tuple(c.raddr) == redis)
     return Reading(usage.rss_bytes, usage.fds, to_redis)

@@ -28,8 +28,13 @@ def tree_processes(pids: Iterable[int]) -> list[psutil.Process]:
 
 def tree_usage(pids: Iterable[int]) -> Usage:
     """The sum over each of ``pids`` and its descendants (a process that exits meanwhile counts nothing)."""
+    return usage_of(tree_processes(pids))
+
+
+def usage_of(procs: Iterable[psutil.Process]) -> Usage:
+    """The sum over ``procs`` (one that exits meanwhile counts nothing)."""
     rss = fds = 0
-    for proc in tree_processes(pids):
+    for proc in procs:
         with contextlib.suppress(psutil.Error):
             rss += proc.memory_info().rss
             fds += proc.num_fds()
