@@ -39,10 +39,16 @@ CHROMIUM_NAMES = ("chromium", "chromium-browser")
 CHROMEDRIVER_NAMES = ("chromedriver",)
 INSTALL_HINT = "apt-get install chromium chromium-driver"
 DRIVER_READY_TIMEOUT = 10.0  # chromedriver answering /status
-COMMAND_TIMEOUT = 20.0  # any one WebDriver command, the session's start included
 # A page that never finishes loading (a server that hangs a request) ends a navigation
 # with the driver's TimeoutException well before the command itself times out.
 PAGE_LOAD_TIMEOUT = 10.0
+# The page's scripts are ours and return at once; the driver's default (30 s) would
+# outlast COMMAND_TIMEOUT, so a script lost in a navigation would read as a dead browser.
+SCRIPT_TIMEOUT = 5.0
+# Any one WebDriver command, the session's start included. A form's submit is a script and
+# then a navigation, so it may take both driver bounds; the rest is slack for a busy machine
+# (a CI run saw a submit to a hung page outlast 20 s).
+COMMAND_TIMEOUT = PAGE_LOAD_TIMEOUT + SCRIPT_TIMEOUT + 15.0
 ARGS = (
     "--headless=new",
     "--no-sandbox",  # as root (CI) Chromium refuses to start sandboxed
@@ -167,6 +173,7 @@ class Browser:
         except WebDriverException as exc:
             raise NoBrowser(f"Chromium did not start: {(exc.msg or str(exc)).splitlines()[0]}") from exc
         driver.set_page_load_timeout(PAGE_LOAD_TIMEOUT)
+        driver.set_script_timeout(SCRIPT_TIMEOUT)
         return driver
 
     @property

@@ -7,7 +7,7 @@ from django.urls import re_path
 from chatserver import views
 from chatserver.urls import urlpatterns as _base
 
-HANG_SECONDS = 40  # longer than any one WebDriver command may take (20 s)
+HANG_SECONDS = 45  # longer than any one WebDriver command may take (30 s)
 
 
 def hanging_chat_page(request):
