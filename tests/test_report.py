@@ -44,9 +44,11 @@ def test_summary_rows_carry_each_verdict() -> None:
 
 def test_each_kind_of_outcome_is_shown_with_its_cause() -> None:
     rst = render_rst(load_all(DATA))
-    # A known failure names its expectation in the env's verdicts; its cause and upstream
-    # issues are told once, in "What this run found".
-    assert "check:non-ASCII broadcast intact: ✗ known failure — ws4redis-utf8validator\n" in rst
+    # A known failure is its expectation, its items and its modes, once per env; its cause
+    # and upstream issues are told once, in "What this run found".
+    env = rst[rst.index("\npy27-django18-ws4redis04\n") : rst.index("\npy27-django19-ws4redis04\n")]
+    assert "- ``ws4redis-utf8validator``: check:non-ASCII broadcast intact — in runserver\n" in env
+    assert "Outcome: **✗ known failure** (as expected)\n" in env and "list-table" not in env  # uwsgi passed
     assert "ws4redis-utf8validator: ws4redis's pure-Python" in rst.split("\nSummary\n")[0]
     assert "`jrief/django-websocket-redis#180 <https://github.com/jrief/django-websocket-redis/issues/180>`__" in rst
     # An unexpected pass says which entry claimed the failure.
@@ -79,6 +81,9 @@ def test_the_env_pages_hold_the_logs_and_tables(tmp_path: Path) -> None:
     page = (tmp_path / "envs" / "py27-django18-ws4redis04.html").read_text()
     assert "<summary>Start-up output (first lines)</summary>" in page and "<th>Good behavior?</th>" in page
     assert '<td class="bad">✗ No</td>' in page  # the known failure's check
+    # Every mode's verdict, the passing ones too (the main page lists only the others).
+    assert '<td>uwsgi</td><td class="ok">✓ pass</td><td>1</td><td>20/20</td>' in page
+    assert '<td>runserver</td><td class="bad">✗ known failure</td>' in page
     assert (tmp_path / "envs" / "py27-django18-ws4redis04.rst").read_text().startswith("=")
     assert not (tmp_path / "envs" / "py32-django18-ws4redis04.html").exists()  # nothing ran
 

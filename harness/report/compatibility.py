@@ -1,7 +1,8 @@
 """The compatibility part of the main page: the summary (one row per env and
 server mode, in the seed report's columns) and one short section per env (its
-facts, each mode's verdict with what did not pass and why), with a link to the
-env's detail page (grids, logs and tables).
+facts, its known failures by entry, and each other mode that did not pass with
+why), with a link to the env's detail page (every mode's verdict, grids, logs and
+tables).
 
 Rows are built once (``SummaryRow``) from the stored verdicts and rendered as RST.
 """
@@ -110,25 +111,65 @@ def _item_text(item: ItemVerdict) -> str:
     return f"{item.item}: {STATUS_LABEL[item.outcome]}{runs} — {why}"
 
 
+VERDICT_HEADER = ["Server mode", "Verdict", "Runs", "Items passed", "What did not pass, and why"]
+
+
+def _verdicts(result: dict[str, Any]) -> list[ModeVerdict]:
+    """Each mode's verdict, the setup's first when it did not pass."""
+    setup = [ModeVerdict.from_dict(result["setup"])] if result.get("setup") else []
+    return [m for m in setup if m.outcome != "pass"] + mode_verdicts(result)
+
+
+def _row(verdict: ModeVerdict) -> list[str]:
+    """A mode's verdict as plain text cells, in VERDICT_HEADER's order."""
+    shown = verdict.items[:6]
+    more = len(verdict.items) - len(shown)
+    items = "; ".join(_item_text(i) for i in shown) + (f"; and {more} more" if more else "")
+    runs = f"{verdict.runs}" if verdict.runs else "─"
+    return [verdict.name or "setup", verdict_text(verdict), runs, f"{verdict.passed}/{verdict.item_count}", items]
+
+
+def verdict_rows(result: dict[str, Any]) -> list[list[str]]:
+    """Every mode's verdict (the env's own page)."""
+    return [_row(verdict) for verdict in _verdicts(result)]
+
+
+def _only_known(verdict: ModeVerdict) -> bool:
+    return verdict.outcome == "known" and all(i.outcome == "known" for i in verdict.items)
+
+
+def known_by_entry(verdicts: list[ModeVerdict]) -> dict[str, tuple[list[str], list[str]]]:
+    """Each expectation's (items, modes) over modes that failed only as known."""
+    found: dict[str, tuple[list[str], list[str]]] = {}
+    for verdict in filter(_only_known, verdicts):
+        for item in verdict.items:
+            items, modes = found.setdefault(item.expectation or "", ([], []))
+            items += [item.item] if item.item not in items else []
+            modes += [verdict.name or "setup"] if (verdict.name or "setup") not in modes else []
+    return found
+
+
 def render_verdicts(result: dict[str, Any]) -> list[str]:
-    """Each mode's verdict, and every item that did not plainly pass."""
-    modes = [ModeVerdict.from_dict(result["setup"])] if result.get("setup") else []
-    modes = [m for m in modes if m.outcome != "pass"] + mode_verdicts(result)
-    if not modes:
-        return []
-    rows = []
-    for verdict in modes:
-        shown = verdict.items[:6]
-        more = len(verdict.items) - len(shown)
-        items = "; ".join(_item_text(i) for i in shown) + (f"; and {more} more" if more else "")
-        runs = f"{verdict.runs}" if verdict.runs else "─"
-        passed = f"{verdict.passed}/{verdict.item_count}"
-        rows.append([esc(verdict.name or "setup"), bold(verdict_text(verdict)), runs, passed, esc(items)])
-    intro = "Verdicts (items: the start, the scenarios, each delivery cell and check; a known failure names its "
-    intro += "entry, whose cause is in `What this run found`_):"
-    return [intro, ""] + list_table(
-        ["Server mode", "Verdict", "Runs", "Items passed", "What did not pass, and why"], rows
-    )
+    """What did not plainly pass. A known failure is one line per expectation, with the
+    modes it held in (a full matrix's per-mode rows repeated the same few entries in
+    every mode of every env); any other outcome keeps its mode's row. A passing mode's
+    row would repeat the summary's: the env's page has every mode's."""
+    verdicts = _verdicts(result)
+    out: list[str] = []
+    known = known_by_entry(verdicts)
+    if known:
+        every = {v.name for v in mode_verdicts(result)}
+        out += ["Known failures, by entry (each cause in `What this run found`_):", ""]
+        for entry, (items, modes) in known.items():
+            where = "every mode" if len(modes) > 1 and set(modes) == every else ", ".join(modes)
+            out.append(f"- ``{entry}``: {esc(', '.join(items))} — in {esc(where)}")
+        out.append("")
+    rows = [_row(v) for v in verdicts if v.outcome != "pass" and not _only_known(v)]
+    if rows:
+        out += ["Modes that did not plainly pass (items: the start, the scenarios, each delivery cell and check):", ""]
+        table = [[esc(name), bold(verdict), runs, passed, esc(items)] for name, verdict, runs, passed, items in rows]
+        out += list_table(VERDICT_HEADER, table)
+    return out
 
 
 # The outcome line's reason, cut: docutils refuses a line over 10 000 characters, a
@@ -144,7 +185,9 @@ def render_env(result: dict[str, Any]) -> list[str]:
     if result["status"] == "error":
         expected = "no verdict on the stack"
     reason = result["reason"]
-    if len(reason) > REASON_CHARS:  # every failing item of every mode: the table below has them
+    if result["status"] == "known" and result["as_expected"]:
+        reason = ""  # the known failures, listed by entry below, are all it would say
+    elif len(reason) > REASON_CHARS:  # every failing item of every mode: the list below has them
         reason = reason[:REASON_CHARS] + "… (the verdicts below say the rest)"
     out += [f"Outcome: **{status}** ({expected})" + (f" — {esc(reason)}" if reason else ""), ""]
     redis = result["redis"]

@@ -13,7 +13,7 @@ from typing import Any
 from harness.fixtures import USERS
 from harness.matrix.releases import join_mode, split_mode
 from harness.report.blocks import Block, Bullets, Heading, Literal, Para, Table
-from harness.report.compatibility import verdict_text
+from harness.report.compatibility import VERDICT_HEADER, verdict_rows, verdict_text
 from harness.report.families import family_blocks
 from harness.report.rst import NO, UNKNOWN, YES, names
 from harness.results.schema import mode_verdicts
@@ -135,6 +135,13 @@ def mode_grid(result: dict[str, Any]) -> list[Block]:
     return [Para("Server × channel layer (verdict, items passed):"), Table(header, rows)]
 
 
+def verdict_table(result: dict[str, Any]) -> list[Block]:
+    """Every mode's verdict (the main page lists only those that did not plainly pass)."""
+    rows = verdict_rows(result)
+    intro = "Each mode's verdict (a known failure names its entry; its cause is in the main page's findings):"
+    return [Para(intro), Table(VERDICT_HEADER, rows)] if rows else []
+
+
 def rooms_table(result: dict[str, Any]) -> list[Block]:
     """Server modes as rows, the room and access checks (first run) as columns."""
     verdicts = {
@@ -158,7 +165,7 @@ def detail_blocks(result: dict[str, Any]) -> list[Block]:
     env = result["env"]
     out.append(Para(f"Back to {env} in the compatibility report", href=f"../compatibility.html#{env}"))
     out.append(Para(f"Reproduce: tox -e {env}"))
-    out += mode_grid(result) + rooms_table(result) + family_blocks(result)
+    out += mode_grid(result) + verdict_table(result) + rooms_table(result) + family_blocks(result)
     packages = result["stack"].get("packages") or {}
     if packages:
         out.append(Table(["Installed package", "Version"], [[k, v] for k, v in packages.items()]))
