@@ -51,11 +51,31 @@ def test_unprovoked_exception_is_one_new_finding_per_exception() -> None:
     assert finding.cause.startswith("server logged redis.exceptions.TimeoutError (unprovoked): 1×")
 
 
-def test_quiet_sockets_grid_has_a_column_per_session_check_dead_peer_last() -> None:
-    text = render_quiet_sockets([_result()])
+def test_quiet_sockets_grid_counts_envs_per_stack_line_and_mode_dead_peer_last() -> None:
+    other = _result()
+    other["env"] = "py312-django52-channels4"
+    other["checks"] = [
+        {**c, "ok": True, "value": "30.0 s quiet"} if c["name"] == "idle sockets deliver" else c
+        for c in other["checks"]
+    ]
+    text = render_quiet_sockets([_result(), other])
     assert "     - idle sockets deliver" in text and text.index("     - idle sockets deliver") < text.index(
         "     - dead peer detected"
     )
-    assert "   * - py311-django42-channels4" in text
-    assert "     - ✗ closed after 5.6 s" in text and "     - ✓ 40.1 s" in text
+    [row] = [i for i, line in enumerate(text) if line.startswith("   * - ") and "Stack line" not in line]
+    assert text[row : row + 4] == [
+        "   * - channels4",
+        "     - uvicorn+redis",
+        "     - ✗ 1 of 2: py311-django42-channels4 (closed after 5.6 s)",
+        "     - ✓ 2 of 2 envs",
+    ]
     assert not any("keep-alive" in line for line in text)
+    # A failure an expectation names says so.
+    known = _result()
+    known["env"] = "py313-django52-channels4"
+    idle = ItemVerdict("check:idle sockets deliver", "known", True, 1, 1, "closed", "brpop-timeout")
+    known["modes"] = [ModeVerdict("uvicorn+redis", "known", True, "r", 1, 40, 39, [idle]).as_dict()]
+    assert (
+        "     - ✗ 1 of 1 (known: brpop-timeout): py313-django52-channels4 (closed after 5.6 s)"
+        in render_quiet_sockets([known])
+    )

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from harness.report.found import affected_text
+from harness.report.overview import env_key
 from harness.report.rst import esc, heading, list_table
 from harness.results.schema import mode_verdicts
 from harness.run.deadpeer import DEAD_PEER_CHECK
@@ -27,36 +28,58 @@ def _session_checks(result: dict[str, Any]) -> dict[str, dict[str, dict[str, Any
     return out
 
 
-def _cell(check: dict[str, Any] | None) -> str:
-    if check is None:
+# A failing cell names at most this many envs (the rest: each env's page has it).
+FAILED_ENVS = 8
+
+
+def _row_key(env: str) -> str:
+    """The stack line and variant an env belongs to ("channels4", "ws4redis04-wsaccel")."""
+    key = env_key(env)
+    return env if key is None else key.release_key + (f"-{key.variant}" if key.variant else "")
+
+
+def _cell(checks: list[tuple[str, dict[str, Any]]]) -> str:
+    """ "✓ 12 of 12 envs" or "✗ 2 of 12 (known: entry): env (closed after 5.6 s); env (…)";
+    ─ where none ran it. A check's entry is in its "known" key (see render_quiet_sockets)."""
+    if not checks:
         return "─"
-    mark = "✓" if check["ok"] else "✗"
-    return f"{mark} {esc(check.get('value') or '')}".strip()
+    failed = [(env, check) for env, check in checks if not check["ok"]]
+    if not failed:
+        return f"✓ {len(checks)} of {len(checks)} envs"
+    entries = sorted({check.get("known") or "" for _, check in failed})
+    known = f" (known: {', '.join(entries)})" if "" not in entries else ""
+    named = "; ".join(f"{env} ({check.get('value') or 'failed'})" for env, check in failed[:FAILED_ENVS])
+    more = len(failed) - FAILED_ENVS
+    return esc(f"✗ {len(failed)} of {len(checks)}{known}: {named}" + (f"; and {more} more" if more > 0 else ""))
 
 
 def render_quiet_sockets(all_results: Iterable[dict[str, Any]]) -> list[str]:
-    """One row per env and mode that ran a session check; a column per check."""
-    rows: list[list[str]] = []
+    """One row per stack line (and variant) and mode that ran a session check; a column per
+    check, counting envs (a row per env and mode was most of a full matrix's main page,
+    and each env's page has its own values)."""
+    rows: dict[tuple[str, str], dict[str, list[tuple[str, dict[str, Any]]]]] = {}
     names: list[str] = []
-    table: list[tuple[str, str, dict[str, dict[str, Any]]]] = []
     for result in all_results:
+        known = {(m.name, i.item): i.expectation for m in mode_verdicts(result) for i in m.items if i.expectation}
         for mode, checks in _session_checks(result).items():
-            table.append((result["env"], mode, checks))
-            names += [name for name in checks if name not in names]
-    if not table:
+            row = rows.setdefault((_row_key(result["env"]), mode), {})
+            for name, check in checks.items():
+                row.setdefault(name, []).append((result["env"], check | {"known": known.get((mode, f"check:{name}"))}))
+                names += [name] if name not in names else []
+    if not rows:
         return []
     names.sort(key=lambda name: (name == DEAD_PEER_CHECK, len(name), name))
-    for env, mode, checks in table:
-        rows.append([esc(env), esc(mode), *(_cell(checks.get(name)) for name in names)])
+    table = [[esc(line), esc(mode), *(_cell(row.get(n, [])) for n in names)] for (line, mode), row in rows.items()]
     out = heading("Quiet sockets: which stack and layer keep them alive", "-")
     out += [
         "admin, john and mary each hold a socket that gets no message (pings answered, nothing sent), then a "
-        "broadcast, a private and a group message must each arrive once on a still-open socket. The value is "
-        "the quiet time, or when the first socket was closed. Dead peer (``--deep``): a client that stops "
-        "answering pings; ✓ when the server drops it within 60 s.",
+        "broadcast, a private and a group message must each arrive once on a still-open socket. Dead peer "
+        "(``--deep``): a client that stops answering pings; ✓ when the server drops it within 60 s. A cell "
+        "counts the envs of that stack line and mode; a failure names each env with its value (the quiet time, "
+        "or when the first socket was closed); every env's values are on its page.",
         "",
     ]
-    return out + list_table(["Env", "Mode", *(esc(name) for name in names)], rows)
+    return out + list_table(["Stack line", "Mode", *(esc(name) for name in names)], table)
 
 
 @dataclass
