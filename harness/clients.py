@@ -129,6 +129,15 @@ class _OneRequestPerConnection(requests.adapters.HTTPAdapter):
         return response
 
 
+def loopback_session() -> requests.Session:
+    """An HTTP session that never reads the environment. The harness talks to loopback only,
+    and requests' proxy look-up iterates os.environ, which the in-process pytest run changes
+    meanwhile (PYTEST_CURRENT_TEST): from any other thread, a KeyError now and then."""
+    session = requests.Session()
+    session.trust_env = False
+    return session
+
+
 def ws_url(base_url: str, path: str) -> str:
     return "ws" + base_url[len("http") :] + path
 
@@ -141,7 +150,7 @@ class ChatClient:
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.username = username
-        self.http = requests.Session()
+        self.http = loopback_session()
         if not keep_alive:
             # One connection per request: ws4redis 0.5+'s runserver and uWSGI's
             # HTTP router close after each response without saying so, and a

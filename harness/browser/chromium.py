@@ -28,6 +28,7 @@ from selenium.webdriver.chromium.remote_connection import ChromiumRemoteConnecti
 from selenium.webdriver.remote.client_config import ClientConfig
 from selenium.webdriver.remote.command import Command
 
+from harness.clients import loopback_session
 from harness.errors import HarnessError
 from harness.sut.ports import LOOPBACK, free_port, release
 from harness.sut.procs import ManagedProcess
@@ -147,8 +148,8 @@ class Browser:
         while time.monotonic() < deadline:
             if not self.process.alive():
                 raise NoBrowser(f"chromedriver exited at start: {self.process.last_log_lines(3)}")
-            with contextlib.suppress(requests.RequestException):
-                if requests.get(self.url + "/status", timeout=1).ok:
+            with contextlib.suppress(requests.RequestException), loopback_session() as session:
+                if session.get(self.url + "/status", timeout=1).ok:  # the browser starts in a thread
                     return
             time.sleep(0.05)
         raise NoBrowser(f"chromedriver did not answer within {DRIVER_READY_TIMEOUT:.0f} s")

@@ -17,7 +17,7 @@ from pathlib import Path
 import requests
 import websocket
 
-from harness.clients import LOGIN_PATH, ws_url
+from harness.clients import LOGIN_PATH, loopback_session, ws_url
 from harness.sut.config import ChatConfig
 from harness.sut.logs import django_warnings, last_error_line, logged_exceptions
 from harness.sut.ports import free_port
@@ -55,11 +55,7 @@ class ServerStart:
 
 
 def _probe_http(base_url: str) -> int | None:
-    # trust_env off: no proxy look-up for a loopback probe.  That look-up iterates
-    # os.environ, which the in-process pytest run changes meanwhile (PYTEST_CURRENT_TEST)
-    # on the main thread: "KeyError" from this watch thread.
-    with requests.Session() as session:
-        session.trust_env = False
+    with loopback_session() as session:  # this runs in a watch thread
         try:
             return session.get(base_url + LOGIN_PATH, timeout=2).status_code
         except requests.RequestException:
