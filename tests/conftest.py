@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import http.server
 import json
 import os
 import subprocess
@@ -147,3 +148,15 @@ def unexpected_items(result: dict[str, Any]) -> list[tuple[str, str]]:
     """(item, outcome) of a one-mode run's items that are not known (a server's known ones aside)."""
     [mode] = result["modes"]
     return [(i["item"], i["outcome"]) for i in mode["items"] if i["outcome"] != "known"]
+
+
+class OkHandler(http.server.BaseHTTPRequestHandler):
+    """An HTTP server's handler that answers every GET with an empty 200, silently."""
+
+    def do_GET(self) -> None:
+        self.send_response(200)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, *args: object) -> None:
+        pass

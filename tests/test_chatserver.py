@@ -4,7 +4,6 @@ server (no SUT venv needed)."""
 
 from __future__ import annotations
 
-import http.server
 import multiprocessing
 import platform
 import socketserver
@@ -24,6 +23,7 @@ from harness.sut.prepare import work_dir_lock
 from harness.sut.redis_server import RedisEndpoint
 from harness.sut.server import ChatServer
 from harness.sut.venv import SutEnv
+from tests.conftest import OkHandler
 
 # Stands in for manage.py: each step appends its name to the database file, and
 # to a journal of every step run (by any process) beside the project.
@@ -170,16 +170,6 @@ def test_a_harness_error_in_the_watch_thread_is_reported_not_lost(
 def test_the_http_probe_reads_no_proxy_settings(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("http_proxy", "http://127.0.0.1:9")  # a proxy that would refuse
     monkeypatch.setenv("no_proxy", "")
-    with socketserver.TCPServer(("127.0.0.1", 0), _Ok) as httpd:
+    with socketserver.TCPServer(("127.0.0.1", 0), OkHandler) as httpd:
         threading.Thread(target=httpd.handle_request, daemon=True).start()
         assert chatserver._probe_http(f"http://127.0.0.1:{httpd.server_address[1]}") == 200
-
-
-class _Ok(http.server.BaseHTTPRequestHandler):
-    def do_GET(self) -> None:
-        self.send_response(200)
-        self.send_header("Content-Length", "0")
-        self.end_headers()
-
-    def log_message(self, *args: object) -> None:
-        pass

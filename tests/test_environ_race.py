@@ -14,16 +14,7 @@ import requests.sessions
 
 from harness.clients import ChatClient, loopback_session
 from harness.sut import config
-
-
-class _Ok(http.server.BaseHTTPRequestHandler):
-    def do_GET(self) -> None:
-        self.send_response(200)
-        self.send_header("Content-Length", "0")
-        self.end_headers()
-
-    def log_message(self, *args: object) -> None:
-        pass
+from tests.conftest import OkHandler
 
 
 def test_loopback_sessions_never_look_up_proxies_in_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -34,7 +25,7 @@ def test_loopback_sessions_never_look_up_proxies_in_the_environment(monkeypatch:
         return {}
 
     monkeypatch.setattr(requests.sessions, "get_environ_proxies", get_environ_proxies)
-    server = http.server.HTTPServer(("127.0.0.1", 0), _Ok)
+    server = http.server.HTTPServer(("127.0.0.1", 0), OkHandler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
         url = f"http://127.0.0.1:{server.server_port}/"
