@@ -145,13 +145,14 @@ class Browser:
 
     def _await_driver(self) -> None:
         deadline = time.monotonic() + DRIVER_READY_TIMEOUT
-        while time.monotonic() < deadline:
-            if not self.process.alive():
-                raise NoBrowser(f"chromedriver exited at start: {self.process.last_log_lines(3)}")
-            with contextlib.suppress(requests.RequestException), loopback_session() as session:
-                if session.get(self.url + "/status", timeout=1).ok:  # the browser starts in a thread
-                    return
-            time.sleep(0.05)
+        with loopback_session() as session:  # the browser starts in a thread
+            while time.monotonic() < deadline:
+                if not self.process.alive():
+                    raise NoBrowser(f"chromedriver exited at start: {self.process.last_log_lines(3)}")
+                with contextlib.suppress(requests.RequestException):
+                    if session.get(self.url + "/status", timeout=1).ok:
+                        return
+                time.sleep(0.05)
         raise NoBrowser(f"chromedriver did not answer within {DRIVER_READY_TIMEOUT:.0f} s")
 
     def _session(self) -> Remote:

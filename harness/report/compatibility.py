@@ -142,10 +142,11 @@ def known_by_entry(verdicts: list[ModeVerdict]) -> dict[str, tuple[list[str], li
     """Each expectation's (items, modes) over modes that failed only as known."""
     found: dict[str, tuple[list[str], list[str]]] = {}
     for verdict in filter(_only_known, verdicts):
+        mode = verdict.name or "setup"
         for item in verdict.items:
             items, modes = found.setdefault(item.expectation or "", ([], []))
             items += [item.item] if item.item not in items else []
-            modes += [verdict.name or "setup"] if (verdict.name or "setup") not in modes else []
+            modes += [mode] if mode not in modes else []
     return found
 
 
@@ -158,7 +159,7 @@ def render_verdicts(result: dict[str, Any]) -> list[str]:
     out: list[str] = []
     known = known_by_entry(verdicts)
     if known:
-        every = {v.name for v in mode_verdicts(result)}
+        every = {v.name for v in verdicts if v.name}  # the modes (the setup has no name)
         out += ["Known failures, by entry (each cause in `What this run found`_):", ""]
         for entry, (items, modes) in known.items():
             where = "every mode" if len(modes) > 1 and set(modes) == every else ", ".join(modes)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from harness.report.found import affected_text
 from harness.report.overview import env_key
@@ -38,17 +38,26 @@ def _row_key(env: str) -> str:
     return env if key is None else key.release_key + (f"-{key.variant}" if key.variant else "")
 
 
-def _cell(checks: list[tuple[str, dict[str, Any]]]) -> str:
+class _EnvCheck(NamedTuple):
+    """One env's run of a session check, and the expectation that names it (if any)."""
+
+    env: str
+    ok: bool
+    value: str
+    known: str | None
+
+
+def _cell(checks: list[_EnvCheck]) -> str:
     """ "✓ 12 of 12 envs" or "✗ 2 of 12 (known: entry): env (closed after 5.6 s); env (…)";
-    ─ where none ran it. A check's entry is in its "known" key (see render_quiet_sockets)."""
+    ─ where none ran it."""
     if not checks:
         return "─"
-    failed = [(env, check) for env, check in checks if not check["ok"]]
+    failed = [check for check in checks if not check.ok]
     if not failed:
         return f"✓ {len(checks)} of {len(checks)} envs"
-    entries = sorted({check.get("known") or "" for _, check in failed})
+    entries = sorted({check.known or "" for check in failed})
     known = f" (known: {', '.join(entries)})" if "" not in entries else ""
-    named = "; ".join(f"{env} ({check.get('value') or 'failed'})" for env, check in failed[:FAILED_ENVS])
+    named = "; ".join(f"{check.env} ({check.value or 'failed'})" for check in failed[:FAILED_ENVS])
     more = len(failed) - FAILED_ENVS
     return esc(f"✗ {len(failed)} of {len(checks)}{known}: {named}" + (f"; and {more} more" if more > 0 else ""))
 
@@ -57,14 +66,15 @@ def render_quiet_sockets(all_results: Iterable[dict[str, Any]]) -> list[str]:
     """One row per stack line (and variant) and mode that ran a session check; a column per
     check, counting envs (a row per env and mode was most of a full matrix's main page,
     and each env's page has its own values)."""
-    rows: dict[tuple[str, str], dict[str, list[tuple[str, dict[str, Any]]]]] = {}
+    rows: dict[tuple[str, str], dict[str, list[_EnvCheck]]] = {}
     names: list[str] = []
     for result in all_results:
         known = {(m.name, i.item): i.expectation for m in mode_verdicts(result) for i in m.items if i.expectation}
         for mode, checks in _session_checks(result).items():
             row = rows.setdefault((_row_key(result["env"]), mode), {})
             for name, check in checks.items():
-                row.setdefault(name, []).append((result["env"], check | {"known": known.get((mode, f"check:{name}"))}))
+                entry = known.get((mode, f"check:{name}"))
+                row.setdefault(name, []).append(_EnvCheck(result["env"], check["ok"], check.get("value") or "", entry))
                 names += [name] if name not in names else []
     if not rows:
         return []

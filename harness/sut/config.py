@@ -28,18 +28,6 @@ class ChatOptions:
     redis: str = ""  # --redis: "embedded", "system", a redis:// URL, or "" ($REDIS_URL, else system, else embedded)
 
 
-def environ_copy(environ: Mapping[str, str] = os.environ) -> dict[str, str]:
-    """os.environ as a dict. The in-process pytest run sets and deletes PYTEST_CURRENT_TEST
-    on its thread, so a copy taken meanwhile on another (a server started from a check's
-    thread) can see a key vanish between listing it and reading it: then it is taken again."""
-    for _ in range(10):
-        try:
-            return dict(environ)
-        except KeyError:
-            continue
-    return dict(environ)
-
-
 @dataclass(frozen=True)
 class ChatConfig:
     """Where the chat project lives and how it is wired for one run."""
@@ -52,9 +40,7 @@ class ChatConfig:
     extra_environment: Mapping[str, str] = field(default_factory=dict)  # the env variant's CHAT_* variables
 
     def environment(self, sut: SutEnv, db_path: Path, key_suffix: str = "") -> dict[str, str]:
-        env = {
-            k: v for k, v in environ_copy().items() if not k.startswith(("PYTHON", "VIRTUAL_ENV", "DJANGO_", "CHAT_"))
-        }
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "VIRTUAL_ENV", "DJANGO_", "CHAT_"))}
         path = [str(self.stack.project_dir), *map(str, self.options.extra_pythonpath)]
         settings = self.options.settings_module
         if self.options.fast_password_hasher:
